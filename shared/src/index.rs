@@ -1,0 +1,127 @@
+//! The index of a crate's examples: printed by `cargo run -p examples-<topic>`
+//! and checked by a test against the files in `src/bin` and the README, so
+//! the three lists can never drift apart.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// One example binary: its name, the notes section it ports, what it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Example {
+    /// The binary's name: `cargo run -p <crate> --bin <name>`.
+    pub name: &'static str,
+    /// Notes file and section, with its Spanish title ("002 Hilos").
+    pub notes: &'static str,
+    /// One line on what it shows.
+    pub shows: &'static str,
+}
+
+/// The index as text: a title, then one block per example.
+pub fn render(crate_name: &str, title: &str, examples: &[Example]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{crate_name}: {title}\n");
+    let width = examples.iter().map(|e| e.name.len()).max().unwrap_or(0);
+    for e in examples {
+        let _ = writeln!(out, "  {:<width$}  [{}]", e.name, e.notes);
+        let _ = writeln!(out, "  {:<width$}  {}", "", e.shows);
+    }
+    let first = examples.first().map(|e| e.name).unwrap_or("<name>");
+    let _ = writeln!(
+        out,
+        "\nRun one:   cargo run -p {crate_name} --bin {first}\nIts flags: cargo run -p {crate_name} --bin {first} -- --help"
+    );
+    out
+}
+
+/// Checks that `examples`, the binaries in `<crate_dir>/src/bin` and the
+/// workspace README's index name the same examples. Returns every mismatch.
+pub fn mismatches(crate_dir: &Path, examples: &[Example]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let listed: BTreeSet<&str> = examples.iter().map(|e| e.name).collect();
+    if listed.len() != examples.len() {
+        problems.push("the index lists an example twice".to_string());
+    }
+
+    let bin_dir = crate_dir.join("src/bin");
+    let mut on_disk = BTreeSet::new();
+    match std::fs::read_dir(&bin_dir) {
+        Ok(entries) => {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "rs") {
+                    if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                        on_disk.insert(stem.to_string());
+                    }
+                }
+            }
+        }
+        Err(e) => problems.push(format!("cannot read {}: {e}", bin_dir.display())),
+    }
+    for name in &listed {
+        if !on_disk.contains(*name) {
+            problems.push(format!("index lists `{name}` but src/bin/{name}.rs does not exist"));
+        }
+    }
+    for name in &on_disk {
+        if !listed.contains(name.as_str()) {
+            problems.push(format!("src/bin/{name}.rs is not in the crate's index"));
+        }
+    }
+
+    let readme_path = crate_dir.join("../README.md");
+    match std::fs::read_to_string(&readme_path) {
+        Ok(readme) => {
+            for e in examples {
+                let row = format!("| `{}` |", e.name);
+                if !readme.contains(&row) {
+                    problems.push(format!("README.md has no index row starting `{row}`"));
+                }
+            }
+        }
+        Err(e) => problems.push(format!("cannot read {}: {e}", readme_path.display())),
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO: &[Example] = &[
+        Example {
+            name: "uno",
+            notes: "002 Hilos",
+            shows: "the first",
+        },
+        Example {
+            name: "dos",
+            notes: "001",
+            shows: "the second",
+        },
+    ];
+
+    #[test]
+    fn renders_every_example_and_how_to_run_one() {
+        let text = render("examples-demo", "a demo", TWO);
+        assert!(text.contains("uno  [002 Hilos]"), "{text}");
+        assert!(text.contains("the second"), "{text}");
+        assert!(text.contains("cargo run -p examples-demo --bin uno"), "{text}");
+    }
+
+    #[test]
+    fn reports_missing_binaries_and_readme_rows() {
+        let dir = std::env::temp_dir().join(format!("index-test-{}", std::process::id()));
+        let crate_dir = dir.join("crate");
+        std::fs::create_dir_all(crate_dir.join("src/bin")).unwrap();
+        std::fs::write(crate_dir.join("src/bin/uno.rs"), "").unwrap();
+        std::fs::write(crate_dir.join("src/bin/tres.rs"), "").unwrap();
+        std::fs::write(dir.join("README.md"), "| `uno` | 002 |\n").unwrap();
+        let problems = mismatches(&crate_dir, TWO);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(problems.iter().any(|p| p.contains("src/bin/dos.rs does not exist")));
+        assert!(problems.iter().any(|p| p.contains("tres.rs is not in")));
+        assert!(problems.iter().any(|p| p.contains("`| `dos` |`")));
+    }
+}

@@ -1,0 +1,23 @@
+//! `shared`: what several example crates need, and nothing else.
+//!
+//! - [`timing`]: a stopwatch, `timed`, CPU time, and the "which is faster"
+//!   table (wall, CPU, speed-up) that refuses to time a wrong result.
+//! - [`output`]: one line format for every example (elapsed, pid, thread).
+//! - [`timeline`]: spans recorded by many threads or tasks, drawn as a text
+//!   Gantt chart, so a student sees overlap, turns and waits.
+//! - [`workload`]: the notes' CPU-bound job (sum of 1,000,000 random ints in
+//!   1..=100, seeded) and an I/O stand-in.
+//! - [`http`]: a local HTTP server that answers after a delay, and a small
+//!   blocking GET client, for the "requests" examples (no internet needed).
+//! - [`index`]: each crate's list of examples, printed by its index binary
+//!   and checked against `src/bin` and the README.
+//! - [`testing`]: helpers for tests that read what an example printed.
+#![forbid(unsafe_code)]
+
+pub mod http;
+pub mod index;
+pub mod output;
+pub mod timeline;
+pub mod timing;
+pub mod testing;
+pub mod workload;
