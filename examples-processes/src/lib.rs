@@ -1,2 +1,75 @@
-#![forbid(unsafe_code)]
-pub const EXAMPLES: &[shared::index::Example] = &[];
+//! examples-processes: procesos in Rust, beside the notes' Python multiprocessing.
+//!
+//! The binaries in `src/bin` are the examples; this library holds what they
+//! share: starting and reaping children ([`child`]), a process pool
+//! ([`pool`]), a Manager-style process server ([`manager`]), shared memory
+//! with a cross-process lock ([`shmem`]), a cotyledon-style supervisor
+//! ([`supervisor`]) and the process-hygiene checks the tests use ([`hygiene`]).
+
+pub mod child;
+pub mod hygiene;
+pub mod manager;
+pub mod pool;
+pub mod shmem;
+pub mod supervisor;
+
+use shared::index::Example;
+
+/// Every example of this crate, in reading order.
+pub const EXAMPLES: &[Example] = &[
+    Example {
+        name: "process_hello",
+        notes: "002 Procesos, 003 Process",
+        shows: "a child proceso says hello with its pid; start by re-exec (\"spawn\") and by fork",
+    },
+    Example {
+        name: "process_context",
+        notes: "000 Datos entre los procesos",
+        shows: "each proceso has its own context: the child's change is not seen by the parent",
+    },
+    Example {
+        name: "pool_map",
+        notes: "003 Pool map/starmap, 001 Pool",
+        shows: "a pool of worker procesos: map and starmap in input order, beside rayon threads",
+    },
+    Example {
+        name: "manager_list",
+        notes: "000 Servidor de procesos, 001 Manager",
+        shows: "a process server owning a list, 8 workers appending sums via proxies; proxy latency",
+    },
+    Example {
+        name: "process_queue",
+        notes: "000 Queue, 003 Queue",
+        shows: "a queue between procesos (ipc-channel): producer, consumer, shutdown by sentinel",
+    },
+    Example {
+        name: "pipe",
+        notes: "000 Pipe, 003, 004 (pipes)",
+        shows: "one-way OS pipe and duplex socket pair between procesos; round-trip latency",
+    },
+    Example {
+        name: "shared_memory",
+        notes: "000 Memoria compartida, 003 Value / Array",
+        shows: "Value and Array in mmap(MAP_SHARED): lost updates, atomics, a cross-process lock",
+    },
+    Example {
+        name: "mmap_file",
+        notes: "004 (memory mapped regions)",
+        shows: "a file mapped into two procesos: one writes, the other reads",
+    },
+    Example {
+        name: "fifo",
+        notes: "004 (FIFO)",
+        shows: "a named pipe between two procesos",
+    },
+    Example {
+        name: "subprocess_pipes",
+        notes: "004 (subprocess + pickle)",
+        shows: "a child program over stdin/stdout with serde messages; a malformed one gets a clear error",
+    },
+    Example {
+        name: "supervisor",
+        notes: "001 Cotyledon",
+        shows: "a master proceso running N workers, restarting crashed ones, stopping on SIGTERM/SIGINT",
+    },
+];

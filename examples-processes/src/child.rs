@@ -1,0 +1,1 @@
+//! (being written: owned by the core-multiprocessing helper)
