@@ -1,1 +1,1016 @@
-//! (being written: owned by the supervisor helper)
+//! A cotyledon-style supervisor: one master proceso keeps N long-lived
+//! worker procesos running.
+//!
+//! Ports notes 001, the Cotyledon part: `ServiceManager().add(PrinterService, 2)`
+//! starts a master that runs two workers, names them so `ps` shows which is
+//! which, restarts one that crashes, and stops them through a
+//! `threading.Event` shutdown flag. What this module promises:
+//!
+//! - [`ServiceManager::add`]`(service, workers)` starts `workers` workers with
+//!   stable ids `0..workers`. Each is the current binary re-executed with
+//!   [`WORKER_ENV`] set (Python's "spawn" start method: a fresh process that
+//!   runs `main` again and learns its role from its environment, which is why
+//!   Python needs `if __name__ == "__main__"`). The master never calls a bare
+//!   `fork()`, so it does not matter whether threads are running.
+//! - Process names: argv\[0\] and the kernel's `comm` (PR_SET_NAME) are
+//!   `"<service>:<id>"`, so `ps -e` shows `printer:0`, `printer:1`.
+//! - The shutdown flag ([`ShutdownFlag`], the notes' `threading.Event`) is set
+//!   when the worker receives SIGTERM. No signal *handler* is installed (a
+//!   handler may only do async-signal-safe work): the worker blocks SIGTERM
+//!   and a dedicated thread takes it with `sigwait`, then sets the flag like
+//!   any other thread would.
+//! - A worker that dies is restarted under the same id; one that dies again
+//!   soon after starting is restarted after a growing delay ([`Backoff`]), so
+//!   a crash loop does not spin the CPU.
+//! - SIGTERM to the master: every worker gets SIGTERM and has `grace` to
+//!   leave; whatever is left then gets SIGKILL. SIGINT: SIGKILL at once.
+//!   SIGHUP: all workers are stopped (as for SIGTERM) and started again, same
+//!   ids, new pids. In every path every child is reaped before `run` returns.
+//! - A worker whose master dies exits by itself: PR_SET_PDEATHSIG sends it
+//!   SIGTERM when the master goes, and a `getppid()` check at start-up closes
+//!   the race of a master that died before the worker could ask for that.
+//!
+//! The master waits for signals with `signalfd` + `poll`, in one thread: the
+//! signals are blocked, then read as data, so there is no handler at all, and
+//! SIGCHLD, SIGTERM and a restart timer are all handled in one loop.
+//!
+//! Linux only (signalfd, prctl): elsewhere [`ServiceManager::run`] and
+//! [`run_worker`] return [`SupervisorError::LinuxOnly`].
+#![forbid(unsafe_code)]
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+/// The environment variable that tells a re-executed binary it is a worker:
+/// `"<service>:<worker id>:<master pid>"`.
+pub const WORKER_ENV: &str = "CONCURRENCIA_SUPERVISOR_WORKER";
+
+/// Longest service name: `comm` holds 15 bytes, and `":<id>"` must fit too.
+pub const MAX_SERVICE_NAME: usize = 10;
+
+/// What can go wrong starting or running the supervisor.
+#[derive(Debug, thiserror::Error)]
+pub enum SupervisorError {
+    /// [`WORKER_ENV`] was set to something that is not `service:id:pid`.
+    #[error("{WORKER_ENV}={0:?} is not \"<service>:<worker id>:<master pid>\"")]
+    BadIdentity(String),
+    /// A service name that would not fit `comm` or would break the format.
+    #[error(
+        "service name {0:?}: use 1 to {MAX_SERVICE_NAME} letters, digits, '-' or '_' (it becomes the process name)"
+    )]
+    BadServiceName(String),
+    /// A system call failed.
+    #[error("{what}: {source}")]
+    Os {
+        /// What the supervisor was doing.
+        what: &'static str,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Not on Linux.
+    #[error("Linux only: the supervisor needs signalfd and prctl (PR_SET_PDEATHSIG, PR_SET_NAME)")]
+    LinuxOnly,
+}
+
+#[cfg(target_os = "linux")]
+fn os(what: &'static str) -> impl FnOnce(nix::errno::Errno) -> SupervisorError {
+    move |errno| SupervisorError::Os {
+        what,
+        source: std::io::Error::from(errno),
+    }
+}
+
+/// Who a worker is: its service, its stable id and the master that started it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerIdentity {
+    /// The service name given to [`ServiceManager::add`].
+    pub service: String,
+    /// Stable id, `0..workers`; a restarted worker keeps it.
+    pub worker_id: u32,
+    /// The pid of the master, to notice a master that is already gone.
+    pub master_pid: i32,
+}
+
+impl WorkerIdentity {
+    /// The process name `ps` shows: `"printer:0"`.
+    pub fn process_name(&self) -> String {
+        format!("{}:{}", self.service, self.worker_id)
+    }
+
+    /// The value of [`WORKER_ENV`] for this worker.
+    pub fn to_env_value(&self) -> String {
+        format!("{}:{}:{}", self.service, self.worker_id, self.master_pid)
+    }
+
+    /// Parses a [`WORKER_ENV`] value.
+    pub fn parse(value: &str) -> Result<Self, SupervisorError> {
+        let bad = || SupervisorError::BadIdentity(value.to_string());
+        let mut parts = value.split(':');
+        let (Some(service), Some(id), Some(pid), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        check_service_name(service).map_err(|_| bad())?;
+        let worker_id = id.parse().map_err(|_| bad())?;
+        let master_pid: i32 = pid.parse().map_err(|_| bad())?;
+        if master_pid <= 0 {
+            return Err(bad());
+        }
+        Ok(WorkerIdentity {
+            service: service.to_string(),
+            worker_id,
+            master_pid,
+        })
+    }
+
+    /// `Some(identity)` when this process was started as a worker, `None`
+    /// for the master (the variable is not set).
+    pub fn from_env() -> Result<Option<Self>, SupervisorError> {
+        match std::env::var(WORKER_ENV) {
+            Ok(value) => Self::parse(&value).map(Some),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(raw)) => Err(SupervisorError::BadIdentity(
+                raw.to_string_lossy().into_owned(),
+            )),
+        }
+    }
+}
+
+fn check_service_name(name: &str) -> Result<(), SupervisorError> {
+    let ok = !name.is_empty()
+        && name.len() <= MAX_SERVICE_NAME
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(SupervisorError::BadServiceName(name.to_string()))
+    }
+}
+
+/// The notes' `threading.Event`: a flag one thread sets and others check or
+/// wait for.
+///
+/// `is_set` is one atomic load, cheap enough for every loop turn.
+/// `wait_timeout` is `Event.wait(timeout)`: a sleep that ends early when the
+/// flag is set, so a worker that pauses between jobs still stops at once
+/// (the notes' `time.sleep(1)` would make shutdown wait up to a second).
+#[derive(Debug, Default)]
+pub struct ShutdownFlag {
+    set: AtomicBool,
+    lock: Mutex<()>,
+    wake: Condvar,
+}
+
+impl ShutdownFlag {
+    /// A flag that is not set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `Event.is_set()`.
+    pub fn is_set(&self) -> bool {
+        // Acquire pairs with the Release in `set`: whatever the setter did
+        // before setting the flag is visible to whoever sees it set.
+        self.set.load(Ordering::Acquire)
+    }
+
+    /// `Event.set()`: sets the flag and wakes every waiter.
+    pub fn set(&self) {
+        // Store under the lock: a waiter checks the flag and goes to sleep
+        // while holding it, so the notify cannot fall between its check and
+        // its sleep (the classic lost wake-up).
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.set.store(true, Ordering::Release);
+        self.wake.notify_all();
+    }
+
+    /// `Event.wait(timeout)`: sleeps until the flag is set or `timeout`
+    /// passes; returns whether the flag is set.
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        let guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _guard = self
+            .wake
+            .wait_timeout_while(guard, timeout, |_| !self.is_set())
+            .unwrap_or_else(|e| e.into_inner());
+        self.is_set()
+    }
+}
+
+/// Restart throttling: how long to wait before restarting a worker that keeps
+/// dying soon after it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// Delay before the second quick restart in a row (the first is at once).
+    pub first: Duration,
+    /// The delay doubles with every quick death in a row, up to this.
+    pub max: Duration,
+    /// A worker that ran at least this long was healthy: its next death
+    /// starts a new count.
+    pub healthy_after: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            first: Duration::from_millis(100),
+            max: Duration::from_secs(5),
+            healthy_after: Duration::from_secs(1),
+        }
+    }
+}
+
+impl Backoff {
+    /// The delay before restarting after the `crashes_in_a_row`-th quick
+    /// death (1 = the first): 0, first, 2 first, 4 first, ... up to `max`.
+    pub fn delay(&self, crashes_in_a_row: u32) -> Duration {
+        if crashes_in_a_row <= 1 {
+            return Duration::ZERO;
+        }
+        let doublings = (crashes_in_a_row - 2).min(30);
+        self.first.saturating_mul(1 << doublings).min(self.max)
+    }
+
+    /// The crash count after a worker died having run for `uptime`.
+    pub fn next_count(&self, crashes_in_a_row: u32, uptime: Duration) -> u32 {
+        if uptime >= self.healthy_after {
+            1
+        } else {
+            crashes_in_a_row.saturating_add(1)
+        }
+    }
+}
+
+/// How the master behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// How long workers have to leave after SIGTERM before they get SIGKILL.
+    pub grace: Duration,
+    /// Restart throttling.
+    pub backoff: Backoff,
+    /// Stop by itself (as on SIGTERM) after this long; `None` = run until a
+    /// signal says stop.
+    pub stop_after: Option<Duration>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            grace: Duration::from_secs(3),
+            backoff: Backoff::default(),
+            stop_after: None,
+        }
+    }
+}
+
+/// Why the master stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// SIGTERM: graceful stop with a deadline.
+    Terminate,
+    /// SIGINT: everything killed at once.
+    Interrupt,
+    /// `Config::stop_after` passed: graceful stop, as for SIGTERM.
+    Timer,
+}
+
+/// What [`ServiceManager::run`] did, for the final lines of an example.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Why it stopped.
+    pub reason: StopReason,
+    /// Workers that left by themselves when asked, in the final stop.
+    pub stopped_gracefully: u32,
+    /// Workers that needed SIGKILL in the final stop.
+    pub killed: u32,
+    /// Restarts of workers that died.
+    pub restarts: u32,
+    /// SIGHUP reloads done.
+    pub reloads: u32,
+    /// Children of the master still in /proc when it returned (must be 0).
+    pub leftovers: usize,
+}
+
+impl Outcome {
+    /// The conventional exit code: 0 for a requested stop, 128 + 2 after SIGINT.
+    pub fn exit_code(&self) -> i32 {
+        match self.reason {
+            StopReason::Interrupt => 130,
+            StopReason::Terminate | StopReason::Timer => 0,
+        }
+    }
+}
+
+/// Cotyledon's `ServiceManager`: collects services, then `run` supervises them.
+#[derive(Debug, Clone)]
+pub struct ServiceManager {
+    config: Config,
+    services: Vec<(String, u32)>,
+}
+
+impl ServiceManager {
+    /// A manager with no services yet.
+    pub fn new(config: Config) -> Self {
+        ServiceManager {
+            config,
+            services: Vec::new(),
+        }
+    }
+
+    /// `manager.add(PrinterService, 2)`: `workers` workers of `service`, ids
+    /// `0..workers`. The name becomes the workers' process name.
+    pub fn add(&mut self, service: &str, workers: u32) -> Result<&mut Self, SupervisorError> {
+        check_service_name(service)?;
+        self.services.push((service.to_string(), workers));
+        Ok(self)
+    }
+
+    /// Runs the master until SIGTERM, SIGINT or `stop_after`; every worker is
+    /// stopped and reaped before it returns.
+    ///
+    /// Call it from `main`'s thread, before starting other threads: the
+    /// signals are blocked in the calling thread only, and a thread that did
+    /// not block them could be picked to receive them.
+    pub fn run(self) -> Result<Outcome, SupervisorError> {
+        #[cfg(target_os = "linux")]
+        {
+            linux::Master::new(self.config, &self.services)?.run()
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            Err(SupervisorError::LinuxOnly)
+        }
+    }
+}
+
+/// What a worker body gets: who it is and its shutdown flag.
+#[derive(Debug)]
+pub struct WorkerContext {
+    /// Service, id and master pid.
+    pub identity: WorkerIdentity,
+    /// Set on SIGTERM (from the master, or from the kernel when the master dies).
+    pub shutdown: std::sync::Arc<ShutdownFlag>,
+}
+
+/// How a worker process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerEnd {
+    /// The body returned (normally after its shutdown flag was set).
+    Finished,
+    /// The master was already gone when the worker started: it did not run.
+    MasterGone,
+}
+
+/// The worker side: names the process, arranges to get SIGTERM if the master
+/// dies, turns SIGTERM into the shutdown flag, then runs `body`.
+///
+/// Call it from `main`'s thread before starting any other thread (the signal
+/// mask set here is inherited only by threads started afterwards).
+pub fn run_worker<F>(identity: WorkerIdentity, body: F) -> Result<WorkerEnd, SupervisorError>
+where
+    F: FnOnce(&WorkerContext),
+{
+    #[cfg(target_os = "linux")]
+    {
+        linux::run_worker(identity, body)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (identity, body);
+        Err(SupervisorError::LinuxOnly)
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use super::{
+        Config, Outcome, ShutdownFlag, StopReason, SupervisorError, WORKER_ENV, WorkerContext,
+        WorkerEnd, WorkerIdentity, os,
+    };
+    use nix::errno::Errno;
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use nix::sys::prctl;
+    use nix::sys::signal::{SigSet, Signal, kill};
+    use nix::sys::signalfd::{SfdFlags, SignalFd};
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    use nix::unistd::{Pid, getpid, getppid};
+    use shared::output::say_as;
+    use std::ffi::CString;
+    use std::os::fd::AsFd;
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    const MASTER: &str = "master";
+
+    /// One worker id's place: the process that fills it now, if any.
+    #[derive(Debug)]
+    struct Slot {
+        service: String,
+        id: u32,
+        pid: Option<Pid>,
+        started: Instant,
+        /// Quick deaths in a row (see `Backoff`).
+        crashes_in_a_row: u32,
+        /// When a restart is due, if one is waiting.
+        restart_at: Option<Instant>,
+        /// How many processes have filled this slot.
+        starts: u32,
+    }
+
+    /// What a stop round did.
+    #[derive(Debug, Default)]
+    struct Stopped {
+        graceful: u32,
+        killed: u32,
+        /// SIGINT came during the stop: it was cut short with SIGKILL.
+        interrupted: bool,
+        /// SIGTERM came during a SIGHUP restart: do not start again.
+        terminate_requested: bool,
+    }
+
+    pub struct Master {
+        config: Config,
+        slots: Vec<Slot>,
+        signals: SignalFd,
+        me: Pid,
+        restarts: u32,
+        reloads: u32,
+    }
+
+    pub fn describe(status: &WaitStatus) -> String {
+        match status {
+            WaitStatus::Exited(_, 0) => "exited with code 0".to_string(),
+            WaitStatus::Exited(_, code) => format!("exited with code {code}"),
+            WaitStatus::Signaled(_, signal, _) => format!("killed by {}", signal.as_str()),
+            other => format!("{other:?}"),
+        }
+    }
+
+    impl Master {
+        pub fn new(config: Config, services: &[(String, u32)]) -> Result<Self, SupervisorError> {
+            // Block the signals first, then read them from a file descriptor:
+            // from here on none of them can kill the master or interrupt it
+            // at a bad moment; each is just a record to read in the loop.
+            let mut mask = SigSet::empty();
+            for signal in [
+                Signal::SIGTERM,
+                Signal::SIGINT,
+                Signal::SIGHUP,
+                Signal::SIGCHLD,
+            ] {
+                mask.add(signal);
+            }
+            mask.thread_block().map_err(os("block signals"))?;
+            // CLOEXEC: the workers must not inherit the master's signalfd.
+            let signals =
+                SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+                    .map_err(os("signalfd"))?;
+            let now = Instant::now();
+            let slots = services
+                .iter()
+                .flat_map(|(service, workers)| {
+                    (0..*workers).map(move |id| Slot {
+                        service: service.clone(),
+                        id,
+                        pid: None,
+                        started: now,
+                        crashes_in_a_row: 0,
+                        restart_at: None,
+                        starts: 0,
+                    })
+                })
+                .collect();
+            Ok(Master {
+                config,
+                slots,
+                signals,
+                me: getpid(),
+                restarts: 0,
+                reloads: 0,
+            })
+        }
+
+        pub fn run(mut self) -> Result<Outcome, SupervisorError> {
+            let began = Instant::now();
+            say_as(
+                MASTER,
+                format!(
+                    "master pid {} starting {} workers (SIGTERM: graceful stop, SIGINT: stop at once, SIGHUP: restart workers)",
+                    self.me,
+                    self.slots.len()
+                ),
+            );
+            for index in 0..self.slots.len() {
+                self.start(index);
+            }
+            let stop_at = self.config.stop_after.map(|d| began + d);
+            loop {
+                let now = Instant::now();
+                if stop_at.is_some_and(|at| now >= at) {
+                    say_as(MASTER, "stop timer: stopping as on SIGTERM");
+                    return self.shutdown(StopReason::Timer);
+                }
+                for index in 0..self.slots.len() {
+                    if self.slots[index].restart_at.is_some_and(|at| now >= at) {
+                        self.slots[index].restart_at = None;
+                        self.restarts += 1;
+                        self.start(index);
+                    }
+                }
+                let next = self
+                    .slots
+                    .iter()
+                    .filter_map(|slot| slot.restart_at)
+                    .chain(stop_at)
+                    .min();
+                for signal in self.wait_signals(next)? {
+                    match signal {
+                        Signal::SIGCHLD => self.on_deaths(),
+                        Signal::SIGTERM => {
+                            say_as(MASTER, "SIGTERM: asking every worker to stop");
+                            return self.shutdown(StopReason::Terminate);
+                        }
+                        Signal::SIGINT => {
+                            say_as(MASTER, "SIGINT: stopping at once (SIGKILL to every worker)");
+                            let killed = self.kill_remaining();
+                            return Ok(self.outcome(StopReason::Interrupt, 0, killed));
+                        }
+                        Signal::SIGHUP => {
+                            if let Some(outcome) = self.reload()? {
+                                return Ok(outcome);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+
+        /// Starts the process for slot `index` (first start or restart).
+        fn start(&mut self, index: usize) {
+            let me = self.me.as_raw();
+            let slot = &mut self.slots[index];
+            let identity = WorkerIdentity {
+                service: slot.service.clone(),
+                worker_id: slot.id,
+                master_pid: me,
+            };
+            let spawned = std::env::current_exe().and_then(|exe| {
+                Command::new(exe)
+                    // argv[0] = "printer:0": what `ps -f` shows.
+                    .arg0(identity.process_name())
+                    // The same flags as the master: the worker parses them too.
+                    .args(std::env::args_os().skip(1))
+                    .env(WORKER_ENV, identity.to_env_value())
+                    .stdin(Stdio::null())
+                    .spawn()
+            });
+            slot.started = Instant::now();
+            match spawned {
+                Ok(child) => {
+                    let pid = Pid::from_raw(child.id() as i32);
+                    // The master reaps by pid with waitpid; std's handle is not
+                    // needed (dropping it neither waits nor kills).
+                    drop(child);
+                    slot.pid = Some(pid);
+                    slot.starts += 1;
+                    say_as(
+                        MASTER,
+                        format!(
+                            "worker {} started pid {} as {} (start #{})",
+                            slot.id,
+                            pid,
+                            identity.process_name(),
+                            slot.starts
+                        ),
+                    );
+                }
+                Err(error) => {
+                    // Treated like a crash: retried with the same backoff.
+                    slot.crashes_in_a_row = slot.crashes_in_a_row.saturating_add(1);
+                    let delay = self
+                        .config
+                        .backoff
+                        .delay(slot.crashes_in_a_row)
+                        .max(self.config.backoff.first);
+                    say_as(
+                        MASTER,
+                        format!(
+                            "worker {} could not start ({error}); retrying in {} ms",
+                            slot.id,
+                            delay.as_millis()
+                        ),
+                    );
+                    slot.restart_at = Some(Instant::now() + delay);
+                }
+            }
+        }
+
+        /// Waits for signals until `until` (forever if `None`). Returns the
+        /// signals read; several SIGCHLD may arrive as one (standard signals
+        /// do not queue), so a SIGCHLD means "reap everything that exited".
+        fn wait_signals(&self, until: Option<Instant>) -> Result<Vec<Signal>, SupervisorError> {
+            let timeout = match until {
+                None => PollTimeout::NONE,
+                Some(at) => {
+                    // Round up, so the loop does not wake a hair early and spin.
+                    let ms = at
+                        .saturating_duration_since(Instant::now())
+                        .as_micros()
+                        .div_ceil(1000);
+                    PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
+                }
+            };
+            let mut fds = [PollFd::new(self.signals.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, timeout) {
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(errno) => return Err(os("poll signalfd")(errno)),
+            }
+            let mut got = Vec::new();
+            while let Some(info) = self.signals.read_signal().map_err(os("read signalfd"))? {
+                if let Ok(signal) = Signal::try_from(info.ssi_signo as i32) {
+                    got.push(signal);
+                }
+            }
+            Ok(got)
+        }
+
+        /// Reaps every worker that has exited; returns (slot index, status).
+        fn reap(&mut self) -> Vec<(usize, Pid, WaitStatus)> {
+            let mut dead = Vec::new();
+            loop {
+                match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
+                    Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD) => break,
+                    Err(Errno::EINTR) => continue,
+                    Err(_) => break,
+                    Ok(status) => {
+                        let Some(pid) = status.pid() else { continue };
+                        if let Some(index) =
+                            self.slots.iter().position(|slot| slot.pid == Some(pid))
+                        {
+                            self.slots[index].pid = None;
+                            dead.push((index, pid, status));
+                        }
+                    }
+                }
+            }
+            dead
+        }
+
+        /// SIGCHLD while running: schedule the restart of each dead worker.
+        fn on_deaths(&mut self) {
+            let backoff = self.config.backoff;
+            for (index, pid, status) in self.reap() {
+                let slot = &mut self.slots[index];
+                let uptime = slot.started.elapsed();
+                slot.crashes_in_a_row = backoff.next_count(slot.crashes_in_a_row, uptime);
+                let delay = backoff.delay(slot.crashes_in_a_row);
+                say_as(
+                    MASTER,
+                    format!(
+                        "worker {} pid {pid} died ({}) after {} ms; restarting in {} ms (quick deaths in a row: {})",
+                        slot.id,
+                        describe(&status),
+                        uptime.as_millis(),
+                        delay.as_millis(),
+                        slot.crashes_in_a_row
+                    ),
+                );
+                slot.restart_at = Some(Instant::now() + delay);
+            }
+        }
+
+        fn running(&self) -> usize {
+            self.slots.iter().filter(|slot| slot.pid.is_some()).count()
+        }
+
+        /// SIGTERM to every worker, wait up to `grace` for them to leave,
+        /// SIGKILL the rest. Every worker is reaped when this returns.
+        fn stop_workers(&mut self) -> Result<Stopped, SupervisorError> {
+            let grace = self.config.grace;
+            let mut stopped = Stopped::default();
+            for slot in &mut self.slots {
+                slot.restart_at = None;
+                if let Some(pid) = slot.pid {
+                    // ESRCH (already gone) is fine: the reap below sees it.
+                    let _ = kill(pid, Signal::SIGTERM);
+                }
+            }
+            say_as(
+                MASTER,
+                format!(
+                    "sent SIGTERM to {} workers; they have {} ms to leave",
+                    self.running(),
+                    grace.as_millis()
+                ),
+            );
+            let deadline = Instant::now() + grace;
+            loop {
+                for (index, pid, status) in self.reap() {
+                    stopped.graceful += 1;
+                    say_as(
+                        MASTER,
+                        format!(
+                            "worker {} pid {pid} stopped ({})",
+                            self.slots[index].id,
+                            describe(&status)
+                        ),
+                    );
+                }
+                if self.running() == 0 {
+                    return Ok(stopped);
+                }
+                if Instant::now() >= deadline {
+                    say_as(
+                        MASTER,
+                        format!(
+                            "deadline of {} ms passed: SIGKILL to the {} workers still running",
+                            grace.as_millis(),
+                            self.running()
+                        ),
+                    );
+                    stopped.killed += self.kill_remaining();
+                    return Ok(stopped);
+                }
+                for signal in self.wait_signals(Some(deadline))? {
+                    match signal {
+                        Signal::SIGINT => {
+                            say_as(MASTER, "SIGINT during the stop: SIGKILL now");
+                            stopped.interrupted = true;
+                            stopped.killed += self.kill_remaining();
+                            return Ok(stopped);
+                        }
+                        Signal::SIGTERM => stopped.terminate_requested = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+
+        /// SIGKILL every running worker and reap it; returns how many.
+        fn kill_remaining(&mut self) -> u32 {
+            let mut killed = 0;
+            for slot in &mut self.slots {
+                slot.restart_at = None;
+                let Some(pid) = slot.pid.take() else { continue };
+                let _ = kill(pid, Signal::SIGKILL);
+                // SIGKILL cannot be caught or ignored, so this wait ends.
+                let status = loop {
+                    match waitpid(pid, None) {
+                        Err(Errno::EINTR) => continue,
+                        other => break other,
+                    }
+                };
+                killed += 1;
+                let how = match &status {
+                    Ok(status) => describe(status),
+                    Err(errno) => format!("already reaped ({errno})"),
+                };
+                say_as(MASTER, format!("worker {} pid {pid} {how}", slot.id));
+            }
+            killed
+        }
+
+        fn shutdown(mut self, reason: StopReason) -> Result<Outcome, SupervisorError> {
+            let stopped = self.stop_workers()?;
+            let reason = if stopped.interrupted {
+                StopReason::Interrupt
+            } else {
+                reason
+            };
+            Ok(self.outcome(reason, stopped.graceful, stopped.killed))
+        }
+
+        /// SIGHUP: stop everything, start everything again. `Some(outcome)`
+        /// if a SIGINT or SIGTERM during the stop means the master must end.
+        fn reload(&mut self) -> Result<Option<Outcome>, SupervisorError> {
+            say_as(MASTER, "SIGHUP: restarting every worker");
+            let stopped = self.stop_workers()?;
+            if stopped.interrupted {
+                return Ok(Some(self.outcome(
+                    StopReason::Interrupt,
+                    stopped.graceful,
+                    stopped.killed,
+                )));
+            }
+            if stopped.terminate_requested {
+                say_as(MASTER, "SIGTERM during the restart: not starting again");
+                return Ok(Some(self.outcome(
+                    StopReason::Terminate,
+                    stopped.graceful,
+                    stopped.killed,
+                )));
+            }
+            self.reloads += 1;
+            for index in 0..self.slots.len() {
+                self.slots[index].crashes_in_a_row = 0;
+                self.start(index);
+            }
+            Ok(None)
+        }
+
+        fn outcome(&self, reason: StopReason, graceful: u32, killed: u32) -> Outcome {
+            // Self-check: the master's own children, from /proc. Every worker
+            // was reaped above, so this must be empty.
+            let left = crate::hygiene::leftover_children();
+            let leftovers = left.alive.len() + left.zombies.len();
+            say_as(
+                MASTER,
+                format!(
+                    "all workers stopped: {graceful} left by themselves, {killed} killed; children left: {leftovers}"
+                ),
+            );
+            Outcome {
+                reason,
+                stopped_gracefully: graceful,
+                killed,
+                restarts: self.restarts,
+                reloads: self.reloads,
+                leftovers,
+            }
+        }
+    }
+
+    pub fn run_worker<F>(identity: WorkerIdentity, body: F) -> Result<WorkerEnd, SupervisorError>
+    where
+        F: FnOnce(&WorkerContext),
+    {
+        let name = identity.process_name();
+        // `comm` (what `ps` shows) holds 15 bytes; names are checked shorter.
+        if let Ok(comm) = CString::new(name.as_str()) {
+            prctl::set_name(&comm).map_err(os("PR_SET_NAME"))?;
+        }
+        // Ask the kernel for SIGTERM when our parent dies...
+        prctl::set_pdeathsig(Signal::SIGTERM).map_err(os("PR_SET_PDEATHSIG"))?;
+        // ...and close the race: if the master died before that call, no
+        // signal will come, but our parent is no longer the master.
+        let master = Pid::from_raw(identity.master_pid);
+        if getppid() != master {
+            say_as(
+                &name,
+                format!("master {master} is already gone: not starting"),
+            );
+            return Ok(WorkerEnd::MasterGone);
+        }
+
+        // Block SIGTERM, SIGINT and SIGHUP before any thread exists, so
+        // every thread inherits the mask and only the sigwait below takes them.
+        let mut mask = SigSet::empty();
+        for signal in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
+            mask.add(signal);
+        }
+        mask.thread_block().map_err(os("block signals"))?;
+
+        let shutdown = Arc::new(ShutdownFlag::new());
+        let flag = Arc::clone(&shutdown);
+        let thread_name = name.clone();
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || signal_thread(mask, master, &thread_name, &flag))
+            .map_err(|source| SupervisorError::Os {
+                what: "start the signal thread",
+                source,
+            })?;
+
+        let context = WorkerContext { identity, shutdown };
+        body(&context);
+        Ok(WorkerEnd::Finished)
+    }
+
+    /// Runs for the whole life of the worker: takes the blocked signals one at
+    /// a time. Being an ordinary thread, not a signal handler, it may lock,
+    /// print and allocate.
+    fn signal_thread(mask: SigSet, master: Pid, name: &str, flag: &ShutdownFlag) {
+        loop {
+            match mask.wait() {
+                Ok(Signal::SIGTERM) => {
+                    if getppid() != master {
+                        say_as(
+                            name,
+                            format!(
+                                "master {master} died (PR_SET_PDEATHSIG): setting the shutdown flag"
+                            ),
+                        );
+                    } else {
+                        say_as(name, "SIGTERM: setting the shutdown flag");
+                    }
+                    flag.set();
+                }
+                Ok(signal) => say_as(
+                    name,
+                    format!("{} ignored: the master decides", signal.as_str()),
+                ),
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    #[test]
+    fn identity_round_trips_through_the_environment_value() {
+        let me = WorkerIdentity {
+            service: "printer".into(),
+            worker_id: 1,
+            master_pid: 4242,
+        };
+        assert_eq!(me.to_env_value(), "printer:1:4242");
+        assert_eq!(me.process_name(), "printer:1");
+        assert_eq!(WorkerIdentity::parse("printer:1:4242").unwrap(), me);
+    }
+
+    #[test]
+    fn bad_identities_are_errors_not_panics() {
+        for bad in [
+            "",
+            "printer",
+            "printer:1",
+            "printer:x:1",
+            "printer:1:0",
+            "printer:1:2:3",
+            "a b:1:2",
+            "muchtoolongname:1:2",
+        ] {
+            assert!(
+                matches!(
+                    WorkerIdentity::parse(bad),
+                    Err(SupervisorError::BadIdentity(_))
+                ),
+                "{bad:?} accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn service_names_must_fit_the_process_name() {
+        let mut manager = ServiceManager::new(Config::default());
+        assert!(manager.add("printer", 2).is_ok());
+        assert!(manager.add("", 1).is_err());
+        assert!(manager.add("a:b", 1).is_err());
+        assert!(manager.add("elevenchars", 1).is_err());
+    }
+
+    #[test]
+    fn backoff_restarts_at_once_then_doubles_up_to_the_cap() {
+        let backoff = Backoff {
+            first: Duration::from_millis(100),
+            max: Duration::from_millis(500),
+            healthy_after: Duration::from_secs(1),
+        };
+        let delays: Vec<u128> = (1..=6).map(|n| backoff.delay(n).as_millis()).collect();
+        assert_eq!(delays, vec![0, 100, 200, 400, 500, 500]);
+        assert_eq!(backoff.delay(u32::MAX), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn a_worker_that_ran_long_enough_starts_a_new_count() {
+        let backoff = Backoff::default();
+        assert_eq!(backoff.next_count(5, Duration::from_millis(10)), 6);
+        assert_eq!(backoff.next_count(5, Duration::from_secs(2)), 1);
+    }
+
+    #[test]
+    fn interrupt_exits_with_130() {
+        let outcome = Outcome {
+            reason: StopReason::Interrupt,
+            stopped_gracefully: 0,
+            killed: 2,
+            restarts: 0,
+            reloads: 0,
+            leftovers: 0,
+        };
+        assert_eq!(outcome.exit_code(), 130);
+        let outcome = Outcome {
+            reason: StopReason::Terminate,
+            ..outcome
+        };
+        assert_eq!(outcome.exit_code(), 0);
+    }
+
+    #[test]
+    fn the_shutdown_flag_wakes_a_waiter_early() {
+        let flag = Arc::new(ShutdownFlag::new());
+        assert!(!flag.is_set());
+        assert!(!flag.wait_timeout(Duration::from_millis(1)));
+        let setter = Arc::clone(&flag);
+        let started = Instant::now();
+        let waiter = std::thread::spawn(move || flag.wait_timeout(Duration::from_secs(30)));
+        setter.set();
+        assert!(waiter.join().unwrap(), "the waiter saw the flag set");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "woken by set(), not by the 30 s timeout"
+        );
+        assert!(setter.is_set());
+    }
+}
