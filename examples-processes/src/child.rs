@@ -1,1 +1,833 @@
-//! (being written: owned by the core-multiprocessing helper)
+//! Starting a child proceso, two ways, and always reaping it.
+//!
+//! Python's `multiprocessing` has start methods; two of them map onto Rust:
+//!
+//! - **"spawn"**: start a fresh interpreter that re-imports the main module,
+//!   then runs the target function. That re-import is why Python needs
+//!   `if __name__ == "__main__":` around the code that starts processes:
+//!   without it the child would start processes too, forever. Rust's
+//!   equivalent is to **re-execute the current binary** with a *role*
+//!   ([`self_command`], [`Child::spawn_self`]): the child runs `main` again
+//!   from the top, and `main` must look at [`role`] first and, if it has one,
+//!   do the child's job instead of the parent's. That check is our
+//!   `if __name__ == "__main__"`. The child starts with none of the parent's
+//!   memory: what it needs travels as an argument ([`spawn_self_with`] sends
+//!   one over an ipc-channel, as Python pickles `args=(...)` to the child).
+//! - **"fork"**: the child is a copy of the parent's whole address space at
+//!   the moment of `fork()` ([`Child::fork`]). Cheap and handy, but only safe
+//!   in a *single-threaded* parent: fork copies only the calling thread, so a
+//!   lock held by any other thread (inside malloc, stdout, a logger) stays
+//!   locked forever in the child. [`Child::fork`] refuses to fork a process
+//!   that has more than one thread, and the child's body should keep to
+//!   async-signal-safe work (plain memory, atomics, `write(2)`; see
+//!   [`say_from_fork`]) before it ends with `_exit`: it never returns into
+//!   the parent's code and never unwinds out of its branch.
+//!
+//! Whatever the start method, every [`Child`] is reaped: waiting has a
+//! deadline ([`Child::wait_timeout`], [`Child::wait_or_kill`]), a child that
+//! dies early is reported with how it died ([`Exit`]), and dropping a `Child`
+//! that was not waited for kills it and reaps it, so no zombie or orphan is
+//! left behind whatever path the parent takes (an error, `?`, a panic).
+
+use std::fmt;
+use std::io::{self, Write as _};
+use std::os::unix::process::ExitStatusExt as _;
+use std::process::{ChildStderr, ChildStdin, ChildStdout, Command, ExitStatus};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ipc_channel::ipc::{self, IpcOneShotServer, IpcReceiver, IpcSender};
+use nix::errno::Errno;
+use nix::sys::signal::{SigSet, Signal, kill};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::{ForkResult, Pid};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The environment variable that tells a re-executed binary which role to
+/// play. Unset in a program started by a person: that is the parent.
+pub const ROLE_ENV: &str = "CONCURRENCIA_ROLE";
+
+/// The environment variable that carries the name of the parent's one-shot
+/// ipc server to a child started by [`spawn_self_with`].
+pub const BOOTSTRAP_ENV: &str = "CONCURRENCIA_BOOTSTRAP";
+
+/// How long a parent waits, by default, for a re-executed child to start and
+/// connect back. Generous: a debug build on a busy 2-core machine is slow.
+pub const STARTUP_LIMIT: Duration = Duration::from_secs(20);
+
+/// Everything that can go wrong starting, talking to or waiting for a child.
+#[derive(Debug, thiserror::Error)]
+pub enum ChildError {
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{what}: {errno}")]
+    Os { what: String, errno: Errno },
+    #[error("{what}: {message}")]
+    Ipc { what: String, message: String },
+    #[error("{name} (pid {pid}) still running after {after:?}")]
+    TimedOut {
+        name: String,
+        pid: u32,
+        after: Duration,
+    },
+    #[error("{name} (pid {pid}) ended before it connected back ({exit})")]
+    DiedEarly { name: String, pid: u32, exit: Exit },
+    #[error(
+        "refusing to fork: this process runs {threads} threads, and fork copies only one \
+         (a lock another thread holds would stay locked forever in the child); \
+         fork before starting any thread, or use the re-exec (\"spawn\") start method"
+    )]
+    Threaded { threads: usize },
+    #[error("this binary was started as role `{0}`, which it does not know")]
+    UnknownRole(String),
+}
+
+impl ChildError {
+    fn io(what: impl Into<String>, source: io::Error) -> Self {
+        ChildError::Io {
+            what: what.into(),
+            source,
+        }
+    }
+
+    fn os(what: impl Into<String>, errno: Errno) -> Self {
+        ChildError::Os {
+            what: what.into(),
+            errno,
+        }
+    }
+
+    /// An ipc-channel error, kept as text (its error types are not `Sync`-friendly
+    /// to carry around and the message is what a student needs).
+    pub fn ipc(what: impl Into<String>, error: impl fmt::Display) -> Self {
+        ChildError::Ipc {
+            what: what.into(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// How a child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// It called `exit(code)` (or returned from `main`).
+    Code(i32),
+    /// A signal ended it (SIGKILL = 9, SIGABRT = 6 for `abort()`, ...).
+    Signal(i32),
+}
+
+impl Exit {
+    /// True for `exit(0)`.
+    pub fn success(self) -> bool {
+        self == Exit::Code(0)
+    }
+
+    fn from_status(status: ExitStatus) -> Exit {
+        match (status.code(), status.signal()) {
+            (Some(code), _) => Exit::Code(code),
+            (None, Some(signal)) => Exit::Signal(signal),
+            // Neither: stopped/continued, which `wait` does not report.
+            (None, None) => Exit::Code(-1),
+        }
+    }
+
+    fn from_wait(status: WaitStatus) -> Option<Exit> {
+        match status {
+            WaitStatus::Exited(_, code) => Some(Exit::Code(code)),
+            WaitStatus::Signaled(_, signal, _) => Some(Exit::Signal(signal as i32)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Exit::Code(code) => write!(f, "exit code {code}"),
+            Exit::Signal(number) => match Signal::try_from(number) {
+                Ok(signal) => write!(f, "killed by signal {number} ({})", signal.as_str()),
+                Err(_) => write!(f, "killed by signal {number}"),
+            },
+        }
+    }
+}
+
+/// The role this process was started with, if it is a re-executed child.
+///
+/// Every binary that starts children of itself begins `main` with this
+/// check: it is Rust's `if __name__ == "__main__":`.
+pub fn role() -> Option<String> {
+    std::env::var(ROLE_ENV).ok().filter(|role| !role.is_empty())
+}
+
+/// A `Command` that re-executes this very binary as `role` ("spawn").
+///
+/// Add arguments, environment, or stdin/stdout with the usual `Command`
+/// methods, then start it with [`Child::spawn`]. (If the binary was rebuilt
+/// while running, `current_exe` names a deleted file and the spawn fails
+/// with a clear error rather than running the new code.)
+pub fn self_command(role: &str) -> Result<Command, ChildError> {
+    let exe = std::env::current_exe()
+        .map_err(|e| ChildError::io("cannot find this program's own executable", e))?;
+    let mut command = Command::new(exe);
+    command.env(ROLE_ENV, role).env_remove(BOOTSTRAP_ENV);
+    Ok(command)
+}
+
+/// Which way a child was started.
+enum Started {
+    /// By `Command::spawn` (re-exec or any program): std keeps the handle.
+    Spawned(std::process::Child),
+    /// By `fork()`: we keep the pid and reap it with `waitpid` ourselves.
+    Forked,
+}
+
+/// A child proceso that is always reaped.
+///
+/// Dropping a `Child` that has not been waited for sends it SIGKILL and
+/// reaps it, so an early return never leaves a zombie or an orphan.
+pub struct Child {
+    name: String,
+    pid: Pid,
+    started: Started,
+    exit: Option<Exit>,
+}
+
+impl fmt::Debug for Child {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Child")
+            .field("name", &self.name)
+            .field("pid", &self.pid.as_raw())
+            .field("exit", &self.exit)
+            .finish()
+    }
+}
+
+impl Child {
+    /// Starts `command` (any program, or this one via [`self_command`]).
+    pub fn spawn(command: &mut Command, name: impl Into<String>) -> Result<Child, ChildError> {
+        let name = name.into();
+        let child = command
+            .spawn()
+            .map_err(|e| ChildError::io(format!("cannot start {name}"), e))?;
+        Ok(Child {
+            pid: Pid::from_raw(child.id() as i32),
+            name,
+            started: Started::Spawned(child),
+            exit: None,
+        })
+    }
+
+    /// Re-executes this binary as `role` with `args` ("spawn").
+    pub fn spawn_self(role: &str, args: &[&str]) -> Result<Child, ChildError> {
+        let mut command = self_command(role)?;
+        command.args(args);
+        Child::spawn(&mut command, role)
+    }
+
+    /// Forks this process ("fork"): the child runs `body` on a copy of the
+    /// parent's memory and ends with `_exit(code)`, where `code` is what
+    /// `body` returned (101 if it panicked). The parent gets the `Child`.
+    ///
+    /// Refused with [`ChildError::Threaded`] if this process has more than
+    /// one thread (see the module docs). `body` should keep to
+    /// async-signal-safe work: memory, atomics, [`say_from_fork`].
+    pub fn fork(name: impl Into<String>, body: impl FnOnce() -> i32) -> Result<Child, ChildError> {
+        let name = name.into();
+        let threads = thread_count()?;
+        if threads != 1 {
+            return Err(ChildError::Threaded { threads });
+        }
+        // A line still in stdout's buffer would be copied into the child and
+        // printed twice; flushing also makes sure stdout is set up before the
+        // fork, so the child's `say_from_fork` never has to allocate it.
+        let _ = io::stdout().flush();
+        // SAFETY: this process has exactly one thread (checked just above,
+        // and nothing can start another between the check and the call), so
+        // no lock can be held by a thread that the child would not have. The
+        // child branch below never returns: it runs `body`, catches any
+        // panic so no unwinding crosses into the parent's stack frames, and
+        // ends with `_exit`.
+        match unsafe { nix::unistd::fork() } {
+            Err(errno) => Err(ChildError::os(format!("fork for {name} failed"), errno)),
+            Ok(ForkResult::Parent { child }) => Ok(Child {
+                name,
+                pid: child,
+                started: Started::Forked,
+                exit: None,
+            }),
+            Ok(ForkResult::Child) => {
+                let code =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or(101);
+                // SAFETY: `_exit` ends the process at once. Unlike `exit`, it
+                // runs no atexit handlers and flushes no stdio buffers copied
+                // from the parent (which would print the parent's text twice);
+                // it is async-signal-safe, and it never returns.
+                unsafe { libc::_exit(code) }
+            }
+        }
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.pid.as_raw() as u32
+    }
+
+    /// The name it was started with (for messages).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How it ended, if it has been reaped already.
+    pub fn exit(&self) -> Option<Exit> {
+        self.exit
+    }
+
+    /// The write end of its stdin, if it was started with `Stdio::piped()`.
+    pub fn take_stdin(&mut self) -> Option<ChildStdin> {
+        match &mut self.started {
+            Started::Spawned(child) => child.stdin.take(),
+            Started::Forked => None,
+        }
+    }
+
+    /// The read end of its stdout, if it was started with `Stdio::piped()`.
+    pub fn take_stdout(&mut self) -> Option<ChildStdout> {
+        match &mut self.started {
+            Started::Spawned(child) => child.stdout.take(),
+            Started::Forked => None,
+        }
+    }
+
+    /// The read end of its stderr, if it was started with `Stdio::piped()`.
+    pub fn take_stderr(&mut self) -> Option<ChildStderr> {
+        match &mut self.started {
+            Started::Spawned(child) => child.stderr.take(),
+            Started::Forked => None,
+        }
+    }
+
+    /// Reaps the child if it has ended; `None` while it runs. Never blocks.
+    pub fn try_wait(&mut self) -> Result<Option<Exit>, ChildError> {
+        if let Some(exit) = self.exit {
+            return Ok(Some(exit));
+        }
+        let exit = match &mut self.started {
+            Started::Spawned(child) => child
+                .try_wait()
+                .map_err(|e| ChildError::io(format!("waiting for {}", self.name), e))?
+                .map(Exit::from_status),
+            Started::Forked => match waitpid(self.pid, Some(WaitPidFlag::WNOHANG)) {
+                Ok(status) => Exit::from_wait(status),
+                Err(errno) => {
+                    return Err(ChildError::os(format!("waiting for {}", self.name), errno));
+                }
+            },
+        };
+        self.exit = exit;
+        Ok(exit)
+    }
+
+    /// Waits until the child ends, blocking. Use only for a child that is
+    /// sure to end (it was killed, or told to stop and is known to obey);
+    /// otherwise use [`Child::wait_timeout`].
+    pub fn wait(&mut self) -> Result<Exit, ChildError> {
+        if let Some(exit) = self.exit {
+            return Ok(exit);
+        }
+        let exit = match &mut self.started {
+            Started::Spawned(child) => child
+                .wait()
+                .map(Exit::from_status)
+                .map_err(|e| ChildError::io(format!("waiting for {}", self.name), e))?,
+            Started::Forked => loop {
+                match waitpid(self.pid, None) {
+                    Ok(status) => {
+                        if let Some(exit) = Exit::from_wait(status) {
+                            break exit;
+                        }
+                    }
+                    Err(Errno::EINTR) => {}
+                    Err(errno) => {
+                        return Err(ChildError::os(format!("waiting for {}", self.name), errno));
+                    }
+                }
+            },
+        };
+        self.exit = Some(exit);
+        Ok(exit)
+    }
+
+    /// Waits at most `limit` for the child to end and reaps it. On timeout
+    /// the child is left running (and [`ChildError::TimedOut`] returned):
+    /// the caller decides; dropping the `Child` kills it.
+    ///
+    /// std has no wait-with-timeout, so this polls `waitpid(WNOHANG)` with a
+    /// backoff from 50 µs up to 10 ms: an ending child is noticed within
+    /// about 10 ms, and a long wait costs ~100 wake-ups a second.
+    pub fn wait_timeout(&mut self, limit: Duration) -> Result<Exit, ChildError> {
+        let started = Instant::now();
+        let mut pause = Duration::from_micros(50);
+        loop {
+            if let Some(exit) = self.try_wait()? {
+                return Ok(exit);
+            }
+            let waited = started.elapsed();
+            if waited >= limit {
+                return Err(ChildError::TimedOut {
+                    name: self.name.clone(),
+                    pid: self.pid(),
+                    after: waited,
+                });
+            }
+            thread::sleep(pause.min(limit - waited));
+            pause = (pause * 2).min(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits at most `limit`; if the child is still running then, kills it,
+    /// reaps it and returns [`ChildError::TimedOut`]. Either way it is reaped.
+    pub fn wait_or_kill(&mut self, limit: Duration) -> Result<Exit, ChildError> {
+        match self.wait_timeout(limit) {
+            Err(timed_out @ ChildError::TimedOut { .. }) => {
+                self.kill_and_reap()?;
+                Err(timed_out)
+            }
+            other => other,
+        }
+    }
+
+    /// Sends `signal` to the child if it has not been reaped yet. (A pid is
+    /// only reused after its zombie is reaped, and only we reap it, so the
+    /// signal cannot hit a stranger.)
+    pub fn signal(&self, signal: Signal) -> Result<(), ChildError> {
+        if self.exit.is_some() {
+            return Ok(());
+        }
+        match kill(self.pid, signal) {
+            // ESRCH: it is a zombie already; fine.
+            Ok(()) | Err(Errno::ESRCH) => Ok(()),
+            Err(errno) => Err(ChildError::os(format!("signalling {}", self.name), errno)),
+        }
+    }
+
+    /// SIGKILL (which cannot be caught or ignored), then reap.
+    pub fn kill_and_reap(&mut self) -> Result<Exit, ChildError> {
+        if let Some(exit) = self.exit {
+            return Ok(exit);
+        }
+        self.signal(Signal::SIGKILL)?;
+        self.wait()
+    }
+
+    /// Asks politely (SIGTERM), waits up to `grace`, then SIGKILL. Reaped
+    /// either way.
+    pub fn terminate(&mut self, grace: Duration) -> Result<Exit, ChildError> {
+        self.signal(Signal::SIGTERM)?;
+        match self.wait_timeout(grace) {
+            Err(ChildError::TimedOut { .. }) => self.kill_and_reap(),
+            other => other,
+        }
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        if self.exit.is_none() {
+            // Errors are ignored on purpose: a destructor cannot report them,
+            // and SIGKILL + wait is the most that can be done.
+            let _ = self.kill_and_reap();
+        }
+    }
+}
+
+/// How many threads this process runs (Linux: entries of /proc/self/task).
+pub fn thread_count() -> Result<usize, ChildError> {
+    #[cfg(target_os = "linux")]
+    {
+        std::fs::read_dir("/proc/self/task")
+            .map(|entries| entries.count())
+            .map_err(|e| ChildError::io("counting this process's threads in /proc/self/task", e))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Err(ChildError::io(
+            "counting this process's threads",
+            io::Error::new(io::ErrorKind::Unsupported, "Linux only (/proc/self/task)"),
+        ))
+    }
+}
+
+/// A line formatted on the stack: `core::fmt` into a fixed buffer, no heap.
+///
+/// malloc is not async-signal-safe (another thread may hold its lock at the
+/// moment of fork), so a forked child that wants to print formats here and
+/// writes with one `write(2)`, which is. Text beyond the buffer is cut.
+pub struct StackLine {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl StackLine {
+    pub fn new() -> Self {
+        StackLine {
+            buf: [0; 512],
+            len: 0,
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Writes the whole line to stdout with `write(2)`, retrying on EINTR
+    /// and partial writes.
+    pub fn write_to_stdout(&self) {
+        let stdout = io::stdout();
+        let mut rest = self.as_bytes();
+        while !rest.is_empty() {
+            match nix::unistd::write(&stdout, rest) {
+                Ok(0) => return,
+                Ok(n) => rest = &rest[n..],
+                Err(Errno::EINTR) => {}
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+impl Default for StackLine {
+    fn default() -> Self {
+        StackLine::new()
+    }
+}
+
+impl fmt::Write for StackLine {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = self.buf.len() - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+/// `shared::output::say_as`, for a forked child: the same line format
+/// (elapsed, pid, who, message), built on the stack and written with one
+/// `write(2)`, touching no lock and no heap.
+pub fn say_from_fork(who: &str, message: fmt::Arguments<'_>) {
+    use fmt::Write as _;
+    let mut line = StackLine::new();
+    let ms = shared::output::elapsed().as_secs_f64() * 1_000.0;
+    let pid = nix::unistd::getpid().as_raw();
+    let _ = write!(line, "[{ms:>10.3} ms] pid {pid:<6} {who:<12} | ");
+    let _ = line.write_fmt(message);
+    let _ = line.write_str("\n");
+    line.write_to_stdout();
+}
+
+/// Waits for `child` to connect to `server`, but not forever.
+///
+/// `IpcOneShotServer::accept` has no timeout: if the child dies before it
+/// connects, accept waits forever. So accept runs on a helper thread while
+/// this thread watches the child; if the child ends first or `limit`
+/// passes, the child is killed and reaped, and the helper is woken by
+/// connecting to the server ourselves and hanging up at once (its accept
+/// returns and its first read sees the hang-up). No thread is left behind.
+pub fn accept_from<T>(
+    server: IpcOneShotServer<T>,
+    server_name: &str,
+    child: &mut Child,
+    limit: Duration,
+) -> Result<(IpcReceiver<T>, T), ChildError>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+{
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let acceptor = thread::Builder::new()
+        .name("ipc-accept".into())
+        .spawn(move || {
+            let _ = done_tx.send(server.accept());
+        })
+        .map_err(|e| ChildError::io("cannot start the accept thread", e))?;
+
+    let started = Instant::now();
+    let mut pause = Duration::from_micros(100);
+    let failure = loop {
+        match done_rx.recv_timeout(pause) {
+            Ok(accepted) => {
+                let _ = acceptor.join();
+                return accepted.map_err(|e| {
+                    ChildError::ipc(format!("{} did not say hello", child.name()), e)
+                });
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                break ChildError::ipc(
+                    "accepting a child",
+                    "the accept thread ended without an answer",
+                );
+            }
+        }
+        match child.try_wait() {
+            Ok(Some(exit)) => {
+                break ChildError::DiedEarly {
+                    name: child.name().to_string(),
+                    pid: child.pid(),
+                    exit,
+                };
+            }
+            Ok(None) => {}
+            Err(error) => break error,
+        }
+        if started.elapsed() >= limit {
+            break ChildError::TimedOut {
+                name: child.name().to_string(),
+                pid: child.pid(),
+                after: started.elapsed(),
+            };
+        }
+        pause = (pause * 2).min(Duration::from_millis(20));
+    };
+    // Wake the blocked accept: connect and hang up at once.
+    drop(IpcSender::<T>::connect(server_name.to_string()));
+    let _ = acceptor.join();
+    let _ = child.kill_and_reap();
+    Err(failure)
+}
+
+/// Python's `Process(target=..., args=(arg,))` with the "spawn" start
+/// method: re-executes this binary as `role`, waits (at most `limit`) for
+/// it to connect back, and hands it `arg` over an ipc-channel. `arg` may
+/// hold ipc senders and receivers: they move into the child (as file
+/// descriptors), which is how a child gets a queue, a pipe or a proxy.
+///
+/// The child gets the value with [`receive_arg`].
+pub fn spawn_self_with<A>(
+    role: &str,
+    name: impl Into<String>,
+    arg: A,
+    limit: Duration,
+) -> Result<Child, ChildError>
+where
+    A: Serialize + DeserializeOwned + Send + 'static,
+{
+    let name = name.into();
+    let (server, server_name) = IpcOneShotServer::<IpcSender<A>>::new()
+        .map_err(|e| ChildError::io("cannot create the one-shot ipc server", e))?;
+    let mut command = self_command(role)?;
+    command.env(BOOTSTRAP_ENV, &server_name);
+    let mut child = Child::spawn(&mut command, name)?;
+    let (_hello, arg_sender) = accept_from(server, &server_name, &mut child, limit)?;
+    arg_sender
+        .send(arg)
+        .map_err(|e| ChildError::ipc(format!("sending {} its argument", child.name()), e))?;
+    Ok(child)
+}
+
+/// In a child started by [`spawn_self_with`]: connects back to the parent
+/// and receives the argument it sent (waiting at most `limit`).
+pub fn receive_arg<A>(limit: Duration) -> Result<A, ChildError>
+where
+    A: Serialize + DeserializeOwned,
+{
+    let server_name = std::env::var(BOOTSTRAP_ENV).map_err(|_| {
+        ChildError::ipc(
+            "receiving the parent's argument",
+            format!("{BOOTSTRAP_ENV} is not set: this process was not started by spawn_self_with"),
+        )
+    })?;
+    let hello = IpcSender::<IpcSender<A>>::connect(server_name)
+        .map_err(|e| ChildError::io("connecting back to the parent", e))?;
+    let (arg_sender, arg_receiver) =
+        ipc::channel::<A>().map_err(|e| ChildError::io("creating the argument channel", e))?;
+    hello
+        .send(arg_sender)
+        .map_err(|e| ChildError::ipc("saying hello to the parent", e))?;
+    arg_receiver
+        .try_recv_timeout(limit)
+        .map_err(|e| ChildError::ipc("receiving the parent's argument", e))
+}
+
+/// Turns Ctrl-C (SIGINT) and SIGTERM into a flag, so a parent can stop its
+/// children, reap them and exit cleanly instead of dying mid-way.
+///
+/// Call it first thing in `main`, before any other thread starts: it blocks
+/// both signals in the calling thread, threads started later inherit that
+/// mask, and one thread of its own waits for them with `sigwait` (no signal
+/// handler, so no async-signal-safety rules and no `unsafe`). Children
+/// started with `Command` get a clean mask again (std resets it before
+/// exec). That thread lives until the process exits; it holds nothing.
+pub fn stop_on_signals() -> Result<Arc<AtomicBool>, ChildError> {
+    let mut signals = SigSet::empty();
+    signals.add(Signal::SIGINT);
+    signals.add(Signal::SIGTERM);
+    signals
+        .thread_block()
+        .map_err(|errno| ChildError::os("blocking SIGINT and SIGTERM", errno))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            while let Ok(signal) = signals.wait() {
+                shared::output::say(format!(
+                    "got {}: stopping (children will be stopped and reaped)",
+                    signal.as_str()
+                ));
+                flag.store(true, Ordering::SeqCst);
+            }
+        })
+        .map_err(|e| ChildError::io("cannot start the signal thread", e))?;
+    Ok(stop)
+}
+
+/// Blocks SIGINT in this process: for worker children, so a Ctrl-C at the
+/// terminal (which reaches the whole foreground process group) leaves the
+/// decision to their parent, which stops them in order.
+pub fn ignore_ctrl_c() -> Result<(), ChildError> {
+    let mut signals = SigSet::empty();
+    signals.add(Signal::SIGINT);
+    signals
+        .thread_block()
+        .map_err(|errno| ChildError::os("blocking SIGINT", errno))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+
+    #[test]
+    fn exits_read_in_words() {
+        assert_eq!(Exit::Code(0).to_string(), "exit code 0");
+        assert!(Exit::Code(0).success());
+        assert!(!Exit::Code(3).success());
+        assert_eq!(Exit::Signal(9).to_string(), "killed by signal 9 (SIGKILL)");
+        assert_eq!(Exit::Signal(6).to_string(), "killed by signal 6 (SIGABRT)");
+    }
+
+    #[test]
+    fn stack_line_formats_without_the_heap_and_cuts_long_text() {
+        let mut line = StackLine::new();
+        write!(line, "pid {} ppid {}", 42, 7).unwrap();
+        assert_eq!(line.as_bytes(), b"pid 42 ppid 7");
+        let mut long = StackLine::new();
+        for _ in 0..100 {
+            write!(long, "0123456789").unwrap();
+        }
+        assert_eq!(long.as_bytes().len(), 512);
+    }
+
+    #[test]
+    fn fork_is_refused_in_a_threaded_process() {
+        // The test harness runs this test on a thread of its own, so this
+        // process has at least two threads: exactly the case to refuse.
+        let started = thread::spawn(|| Child::fork("never", || 0).map(|c| c.pid()));
+        match started.join().unwrap() {
+            Err(ChildError::Threaded { threads }) => assert!(threads >= 2),
+            other => panic!("fork was not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_program_that_exits_is_reaped_with_its_code() {
+        let mut child = Child::spawn(Command::new("sh").args(["-c", "exit 3"]), "sh").unwrap();
+        assert_eq!(
+            child.wait_timeout(Duration::from_secs(20)).unwrap(),
+            Exit::Code(3)
+        );
+        assert_eq!(child.exit(), Some(Exit::Code(3)));
+    }
+
+    #[test]
+    fn a_slow_child_times_out_then_is_killed_and_reaped() {
+        let mut child = Child::spawn(Command::new("sleep").arg("30"), "sleep").unwrap();
+        let pid = child.pid() as i32;
+        match child.wait_or_kill(Duration::from_millis(50)) {
+            Err(ChildError::TimedOut { name, .. }) => assert_eq!(name, "sleep"),
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+        assert_eq!(child.exit(), Some(Exit::Signal(9)));
+        // Reaped: the pid is no longer our child (ECHILD), not even a zombie.
+        assert_eq!(
+            waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG)),
+            Err(Errno::ECHILD)
+        );
+    }
+
+    #[test]
+    fn dropping_a_running_child_kills_and_reaps_it() {
+        let child = Child::spawn(Command::new("sleep").arg("30"), "sleep").unwrap();
+        let pid = Pid::from_raw(child.pid() as i32);
+        drop(child);
+        assert_eq!(waitpid(pid, Some(WaitPidFlag::WNOHANG)), Err(Errno::ECHILD));
+    }
+
+    #[test]
+    fn terminate_asks_first() {
+        let mut child = Child::spawn(Command::new("sleep").arg("30"), "sleep").unwrap();
+        assert_eq!(
+            child.terminate(Duration::from_secs(10)).unwrap(),
+            Exit::Signal(15)
+        );
+    }
+
+    #[test]
+    fn accept_from_a_child_that_never_connects_does_not_hang() {
+        // `sleep` never connects: accept must give up, kill it and reap it.
+        let (server, name) = IpcOneShotServer::<u32>::new().unwrap();
+        let mut child = Child::spawn(Command::new("sleep").arg("30"), "sleep").unwrap();
+        let started = Instant::now();
+        let result = accept_from(server, &name, &mut child, Duration::from_millis(200));
+        assert!(
+            matches!(result, Err(ChildError::TimedOut { .. })),
+            "{result:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(child.exit(), Some(Exit::Signal(9)));
+    }
+
+    #[test]
+    fn accept_from_a_child_that_dies_reports_how() {
+        let (server, name) = IpcOneShotServer::<u32>::new().unwrap();
+        let mut child = Child::spawn(Command::new("sh").args(["-c", "exit 7"]), "sh").unwrap();
+        let result = accept_from(server, &name, &mut child, Duration::from_secs(20));
+        match result {
+            Err(ChildError::DiedEarly { exit, .. }) => assert_eq!(exit, Exit::Code(7)),
+            other => panic!("expected DiedEarly, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn accept_from_gets_the_first_message() {
+        // Stand in for a child with a thread that connects like one would.
+        let (server, name) = IpcOneShotServer::<u32>::new().unwrap();
+        let mut child = Child::spawn(Command::new("sleep").arg("30"), "sleep").unwrap();
+        let connector = {
+            let name = name.clone();
+            thread::spawn(move || IpcSender::<u32>::connect(name).unwrap().send(42).unwrap())
+        };
+        let (_receiver, first) =
+            accept_from(server, &name, &mut child, Duration::from_secs(20)).unwrap();
+        connector.join().unwrap();
+        assert_eq!(first, 42);
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the child was left alone"
+        );
+    }
+
+    #[test]
+    fn role_is_unset_in_a_normal_run() {
+        // The test binary was started by cargo, not by self_command.
+        assert_eq!(std::env::var(ROLE_ENV).ok(), None);
+    }
+}

@@ -1,0 +1,163 @@
+//! Cada proceso tiene su propio contexto: a child's change is not seen by its parent.
+//!
+//! Ports: notes 000, "Datos entre los procesos" ("Cada proceso tiene su
+//! propio CONTEXTO. Un contexto es el conjunto de variables").
+//!
+//! Python:
+//! ```python
+//! contador = 0                     # module level: re-run by a "spawn" child
+//!
+//! def worker():
+//!     global contador
+//!     contador = 99                # changes the CHILD's copy only
+//!
+//! if __name__ == "__main__":
+//!     contador = 10
+//!     p = multiprocessing.Process(target=worker); p.start(); p.join()
+//!     print(contador)              # 10: the parent never sees the 99
+//! ```
+//! Rust: the same two start methods as `process_hello`, and the same result.
+//! - fork: the child gets a *copy* of the parent's whole memory (pages are
+//!   shared copy-on-write until one side writes). The closure below even
+//!   borrows the parent's variables mutably, and yet the parent's values do
+//!   not move: the child wrote to its own copy.
+//! - spawn (re-exec): the child starts this program from the top, so it sees
+//!   the program's *initial* value (0), not the 10 the parent set at run
+//!   time: anything a spawned child needs must be passed to it (as
+//!   `args=(...)` in Python; see `process_queue` for a value sent over a
+//!   channel).
+//!
+//! To share data on purpose you need shared memory (`shared_memory`), a
+//! server process (`manager_list`) or messages (`process_queue`, `pipe`).
+//!
+//! What you see: the parent's counter and list before and after each child;
+//! the children's own views; "unchanged" at the end.
+//!
+//! Run: cargo run -p examples-processes --bin process_context
+//!      cargo run -p examples-processes --bin process_context -- --value 7 --child-value 1234
+#![forbid(unsafe_code)]
+
+use std::time::Duration;
+
+use anyhow::ensure;
+use clap::Parser;
+use examples_processes::child::{self, Child, say_from_fork};
+use shared::output::{heading, say_as};
+
+/// The counter's value when the program starts: what a spawned child sees.
+const INITIAL_COUNTER: u64 = 0;
+/// The list's value when the program starts.
+const INITIAL_LIST: [u64; 4] = [1, 2, 3, 0];
+
+/// The role a re-executed child plays; its argument is the value to set.
+const CHANGE_ROLE: &str = "change";
+
+#[derive(Parser, Debug)]
+#[command(about = "Each proceso has its own variables: a child's change is not seen by the parent")]
+struct Args {
+    /// The value the parent gives its counter before starting children.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    value: u64,
+    /// The value each child writes into its counter.
+    #[arg(long, default_value_t = 99, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    child_value: u64,
+}
+
+/// A re-executed child: its counter is the program's initial one.
+fn spawned_child(new_value: u64) {
+    let mut counter = INITIAL_COUNTER;
+    let mut list = INITIAL_LIST;
+    say_as(
+        "hijo",
+        format!(
+            "spawned child: I see counter = {counter}, list = {list:?} (the program's initial values)"
+        ),
+    );
+    counter = new_value;
+    list[3] = 4;
+    say_as(
+        "hijo",
+        format!("child now has: counter = {counter}, list = {list:?}"),
+    );
+}
+
+fn main() -> anyhow::Result<()> {
+    // Python's `if __name__ == "__main__":` (see process_hello).
+    if let Some(role) = child::role() {
+        ensure!(role == CHANGE_ROLE, child::ChildError::UnknownRole(role));
+        let new_value = std::env::args()
+            .nth(1)
+            .and_then(|arg| arg.parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("the {CHANGE_ROLE} role needs a number argument"))?;
+        spawned_child(new_value);
+        return Ok(());
+    }
+
+    let args = Args::parse();
+    let join_timeout = Duration::from_secs(10);
+
+    // The parent's context: set at start, then changed at run time.
+    let mut counter = INITIAL_COUNTER;
+    let mut list = INITIAL_LIST;
+    say_as(
+        "padre",
+        format!("at start: counter = {counter}, list = {list:?}"),
+    );
+    counter = args.value;
+    let (counter_before, list_before) = (counter, list);
+    say_as(
+        "padre",
+        format!("before: counter = {counter}, list = {list:?}"),
+    );
+
+    heading("fork: the child changes its copy");
+    let new_value = args.child_value;
+    let mut forked = Child::fork("context-fork", || {
+        // The closure borrows the parent's `counter` and `list` mutably...
+        say_from_fork(
+            "hijo",
+            format_args!(
+                "forked child: I see counter = {counter}, list = {list:?} (a copy of the parent's)"
+            ),
+        );
+        counter = new_value;
+        list[3] = 4;
+        say_from_fork(
+            "hijo",
+            format_args!("child now has: counter = {counter}, list = {list:?}"),
+        );
+        0
+    })?;
+    let exit = forked.wait_or_kill(join_timeout)?;
+    ensure!(exit.success(), "the forked child did not end well: {exit}");
+    // ...and yet the parent's values did not move.
+    say_as(
+        "padre",
+        format!("after join: counter = {counter}, list = {list:?}"),
+    );
+
+    heading("spawn: the child starts from the program's initial values");
+    let mut spawned = Child::spawn_self(CHANGE_ROLE, &[&new_value.to_string()])?;
+    let exit = spawned.wait_or_kill(join_timeout)?;
+    ensure!(exit.success(), "the spawned child did not end well: {exit}");
+    say_as(
+        "padre",
+        format!("after join: counter = {counter}, list = {list:?}"),
+    );
+
+    let unchanged = counter == counter_before && list == list_before;
+    println!();
+    println!(
+        "What you saw: both children set counter = {new_value}; the parent's counter is still {counter} \
+         ({}).",
+        if unchanged { "unchanged" } else { "CHANGED?!" }
+    );
+    println!("Each proceso has its own context: a forked child writes to its own copy of the");
+    println!("parent's memory, and a spawned child starts from the program's initial values");
+    println!("({INITIAL_COUNTER}), not from what the parent set at run time ({counter_before}).");
+    ensure!(
+        unchanged,
+        "the parent's values changed: that would mean shared memory"
+    );
+    Ok(())
+}
