@@ -202,10 +202,14 @@ mod imp {
         let until = Instant::now() + deadline;
         loop {
             let now = leftover_children();
+            // A process whose main thread is already a zombie while its other
+            // threads are still exiting shows 'Z' but cannot be reaped yet
+            // (waitpid says "still alive"): keep waiting for it.
+            let mut unreaped = false;
             for &pid in &now.zombies {
-                try_reap(pid);
+                unreaped |= !try_reap(pid);
             }
-            if now.alive.is_empty() || Instant::now() >= until {
+            if (now.alive.is_empty() && !unreaped) || Instant::now() >= until {
                 // What is still running; zombies were reaped just above,
                 // so report only those that appeared since.
                 let after = leftover_children();
