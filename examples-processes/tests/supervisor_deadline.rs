@@ -1,0 +1,65 @@
+//! supervisor: SIGTERM gives workers a deadline. A worker that ignores its
+//! shutdown flag is killed with SIGKILL when the deadline passes, the
+//! obedient one leaves by itself, and no child is left behind.
+#![cfg(target_os = "linux")]
+
+mod supervisor_common;
+
+use examples_processes::hygiene::leftover_children;
+use nix::sys::signal::Signal;
+use std::time::Instant;
+use supervisor_common::{Master, is_running};
+
+#[test]
+fn a_worker_that_ignores_sigterm_is_killed_at_the_deadline() {
+    let mut master = Master::start(&[
+        "--workers",
+        "2",
+        "--interval-ms",
+        "20",
+        "--stubborn-worker",
+        "1",
+        "--grace-ms",
+        "300",
+    ]);
+    master.wait_for_nth_start(2);
+    let workers = master.current_pids();
+    for &pid in workers.values() {
+        master.wait_until_working(pid);
+    }
+
+    let sent = Instant::now();
+    master.signal(Signal::SIGTERM);
+    assert!(master.wait_exit().success());
+    let waited = sent.elapsed();
+    let out = master.read_to_end();
+    assert!(
+        leftover_children().is_clean(),
+        "{}\n{out}",
+        leftover_children()
+    );
+    for &pid in workers.values() {
+        assert!(!is_running(pid));
+    }
+
+    let (zero, one) = (workers[&0], workers[&1]);
+    assert!(
+        out.contains(&format!("worker 0 pid {zero} stopped (exited with code 0)")),
+        "{out}"
+    );
+    assert!(out.contains("this worker ignores it"), "{out}");
+    assert!(out.contains("deadline of 300 ms passed"), "{out}");
+    assert!(
+        out.contains(&format!("worker 1 pid {one} killed by SIGKILL")),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 left by themselves, 1 killed; children left: 0"),
+        "{out}"
+    );
+    // It waited for the deadline (and not forever): a loose lower bound only.
+    assert!(
+        waited.as_millis() >= 300,
+        "stopped before the deadline: {waited:?}"
+    );
+}
