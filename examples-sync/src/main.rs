@@ -1,1 +1,14 @@
-fn main() {}
+//! The index of examples-sync: `cargo run -p examples-sync` lists every
+//! example, the notes section it ports, and what it shows.
+#![forbid(unsafe_code)]
+
+fn main() {
+    print!(
+        "{}",
+        shared::index::render(
+            "examples-sync",
+            "sincronización: Lock, RLock, Semaphore, Event, Condition, Barrier, Queue, in Rust",
+            examples_sync::EXAMPLES,
+        )
+    );
+}

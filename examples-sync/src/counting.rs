@@ -1,0 +1,110 @@
+//! Counting: `threads` threads each add 1 to one shared counter
+//! `iterations` times. The expected total is `threads * iterations`; how
+//! close each way gets is the lesson of `race_condition` and `lock`.
+//!
+//! - [`racy`]: read, (pause), write: a read-modify-write split in two, as
+//!   Python's `counter += 1` is (LOAD, ADD, STORE bytecodes). Updates get
+//!   lost. It is built on an atomic only because safe Rust will not compile
+//!   a data race on a plain integer; the atomic makes each load and each
+//!   store whole, but nothing makes the *pair* whole.
+//! - [`with_std_mutex`], [`with_parking_lot`]: the pair under a lock.
+//! - [`with_fetch_add`]: the pair as one indivisible CPU instruction.
+//!
+//! Every way starts its threads together behind a `Barrier`, so the first
+//! thread cannot finish before the last one even starts (which would hide
+//! the race behind thread start-up time).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Barrier, Mutex, PoisonError};
+use std::thread;
+
+/// Runs `body` on `threads` scoped threads started together.
+fn together(threads: usize, body: impl Fn() + Sync) {
+    let start = Barrier::new(threads);
+    thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                start.wait();
+                body();
+            });
+        }
+    });
+}
+
+/// The lost update: load, optionally yield (widening the window in which
+/// another thread can slip in), store. Returns the final count, which is
+/// below `threads * iterations` whenever two threads interleaved.
+pub fn racy(threads: usize, iterations: u64, widen: bool) -> u64 {
+    let counter = AtomicU64::new(0);
+    together(threads, || {
+        for _ in 0..iterations {
+            let seen = counter.load(Ordering::Relaxed); // read ...
+            if widen {
+                // ... the other thread may run here and store its own +1 ...
+                thread::yield_now();
+            }
+            counter.store(seen + 1, Ordering::Relaxed); // ... write: its +1 is overwritten
+        }
+    });
+    counter.into_inner()
+}
+
+/// The read-modify-write under a `std::sync::Mutex`.
+pub fn with_std_mutex(threads: usize, iterations: u64) -> u64 {
+    let counter = Mutex::new(0u64);
+    together(threads, || {
+        for _ in 0..iterations {
+            // The guard is the `with lock:` block: released at the `;`.
+            *counter.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        }
+    });
+    counter.into_inner().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The read-modify-write under a `parking_lot::Mutex` (no poisoning, so no
+/// `Result` on `lock`).
+pub fn with_parking_lot(threads: usize, iterations: u64) -> u64 {
+    let counter = parking_lot::Mutex::new(0u64);
+    together(threads, || {
+        for _ in 0..iterations {
+            *counter.lock() += 1;
+        }
+    });
+    counter.into_inner()
+}
+
+/// The read-modify-write as one atomic instruction (`lock xadd` on x86).
+pub fn with_fetch_add(threads: usize, iterations: u64) -> u64 {
+    let counter = AtomicU64::new(0);
+    together(threads, || {
+        for _ in 0..iterations {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    counter.into_inner()
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_synchronised_ways_count_exactly() {
+        assert_eq!(with_std_mutex(4, 10_000), 40_000);
+        assert_eq!(with_parking_lot(4, 10_000), 40_000);
+        assert_eq!(with_fetch_add(4, 10_000), 40_000);
+    }
+
+    #[test]
+    fn one_thread_cannot_race() {
+        assert_eq!(racy(1, 10_000, true), 10_000);
+    }
+
+    #[test]
+    fn two_threads_lose_updates_when_the_window_is_wide() {
+        // With a yield between the read and the write, two threads started
+        // together interleave on one core or two.
+        let count = racy(2, 20_000, true);
+        assert!(count < 40_000, "no update was lost: {count}");
+    }
+}
