@@ -21,7 +21,11 @@ fn every_binary_has_help_and_rejects_a_bad_flag() {
             .output()
             .unwrap();
         assert!(help.status.success(), "{}: --help failed", example.name);
-        assert!(String::from_utf8_lossy(&help.stdout).contains("Usage:"), "{}", example.name);
+        assert!(
+            String::from_utf8_lossy(&help.stdout).contains("Usage:"),
+            "{}",
+            example.name
+        );
 
         let bad = Command::new(bin(example.name))
             .arg("--no-such-flag")
@@ -30,7 +34,11 @@ fn every_binary_has_help_and_rejects_a_bad_flag() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&bad.stderr);
         assert_eq!(bad.status.code(), Some(2), "{}: {stderr}", example.name);
-        assert!(stderr.contains("unexpected argument '--no-such-flag'"), "{}: {stderr}", example.name);
+        assert!(
+            stderr.contains("unexpected argument '--no-such-flag'"),
+            "{}: {stderr}",
+            example.name
+        );
         assert!(!stderr.contains("panicked"), "{}: {stderr}", example.name);
     }
 }

@@ -23,13 +23,21 @@ fn position(text: &str, needle: &str) -> usize {
 fn join_waits_for_every_step() {
     let out = run(&["--steps", "4", "--pause-ms", "20"]);
     // Every step ran, on the thread named "worker".
-    let steps: Vec<&str> = out.lines().filter(|l| l.contains("Hilo en ejecución")).collect();
+    let steps: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("Hilo en ejecución"))
+        .collect();
     assert_eq!(steps.len(), 4, "{out}");
     assert!(steps.iter().all(|l| l.contains(" worker ")), "{out}");
     // What join guarantees: main's "after join" line comes after the last step,
     // and the hello thread printed before main's "after join" for it.
-    assert!(position(&out, "paso 4 de 4") < position(&out, "after join, the worker finished all 4"));
-    assert!(position(&out, "¡Hola desde el hilo!") < position(&out, "after join, the hilo has finished"));
+    assert!(
+        position(&out, "paso 4 de 4") < position(&out, "after join, the worker finished all 4")
+    );
+    assert!(
+        position(&out, "¡Hola desde el hilo!")
+            < position(&out, "after join, the hilo has finished")
+    );
 }
 
 #[test]
@@ -37,5 +45,8 @@ fn main_runs_while_the_worker_sleeps() {
     // With a long pause, main's line comes while the worker is still working:
     // before its second step (the worker sleeps 300 ms after the first).
     let out = run(&["--steps", "2", "--pause-ms", "300"]);
-    assert!(position(&out, "doing my own work") < position(&out, "paso 2 de 2"), "{out}");
+    assert!(
+        position(&out, "doing my own work") < position(&out, "paso 2 de 2"),
+        "{out}"
+    );
 }

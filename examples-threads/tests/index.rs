@@ -16,6 +16,10 @@ fn the_default_binary_prints_the_index() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     for example in examples_threads::EXAMPLES {
-        assert!(text.contains(example.name), "{} missing from:\n{text}", example.name);
+        assert!(
+            text.contains(example.name),
+            "{} missing from:\n{text}",
+            example.name
+        );
     }
 }

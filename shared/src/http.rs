@@ -141,7 +141,10 @@ fn accept_loop(listener: TcpListener, state: Arc<State>) {
             });
         match spawned {
             Ok(handle) => {
-                let mut handlers = state.handlers.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut handlers = state
+                    .handlers
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
                 handlers.retain(|h| !h.is_finished());
                 handlers.push(handle);
             }
@@ -304,7 +307,11 @@ mod tests {
         for client in clients {
             assert_eq!(client.join().unwrap(), 200);
         }
-        assert!(started.elapsed() < Duration::from_millis(1_100), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_millis(1_100),
+            "{:?}",
+            started.elapsed()
+        );
         assert_eq!(server.served(), 4);
     }
 

@@ -49,10 +49,10 @@ pub fn mismatches(crate_dir: &Path, examples: &[Example]) -> Vec<String> {
         Ok(entries) => {
             for entry in entries.flatten() {
                 let path = entry.path();
-                if path.extension().is_some_and(|e| e == "rs") {
-                    if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-                        on_disk.insert(stem.to_string());
-                    }
+                if path.extension().is_some_and(|e| e == "rs")
+                    && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+                {
+                    on_disk.insert(stem.to_string());
                 }
             }
         }
@@ -60,7 +60,9 @@ pub fn mismatches(crate_dir: &Path, examples: &[Example]) -> Vec<String> {
     }
     for name in &listed {
         if !on_disk.contains(*name) {
-            problems.push(format!("index lists `{name}` but src/bin/{name}.rs does not exist"));
+            problems.push(format!(
+                "index lists `{name}` but src/bin/{name}.rs does not exist"
+            ));
         }
     }
     for name in &on_disk {
@@ -106,7 +108,10 @@ mod tests {
         let text = render("examples-demo", "a demo", TWO);
         assert!(text.contains("uno  [002 Hilos]"), "{text}");
         assert!(text.contains("the second"), "{text}");
-        assert!(text.contains("cargo run -p examples-demo --bin uno"), "{text}");
+        assert!(
+            text.contains("cargo run -p examples-demo --bin uno"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -120,7 +125,11 @@ mod tests {
         let problems = mismatches(&crate_dir, TWO);
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(problems.len(), 3, "{problems:#?}");
-        assert!(problems.iter().any(|p| p.contains("src/bin/dos.rs does not exist")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("src/bin/dos.rs does not exist"))
+        );
         assert!(problems.iter().any(|p| p.contains("tres.rs is not in")));
         assert!(problems.iter().any(|p| p.contains("`| `dos` |`")));
     }

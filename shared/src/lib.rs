@@ -17,7 +17,7 @@
 pub mod http;
 pub mod index;
 pub mod output;
+pub mod testing;
 pub mod timeline;
 pub mod timing;
-pub mod testing;
 pub mod workload;

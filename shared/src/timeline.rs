@@ -323,7 +323,10 @@ mod tests {
 
     #[test]
     fn a_tiny_span_still_shows() {
-        let spans = vec![span("a", Kind::Cpu, 0, 100), span("b", Kind::Holding, 41, 42)];
+        let spans = vec![
+            span("a", Kind::Cpu, 0, 100),
+            span("b", Kind::Holding, 41, 42),
+        ];
         let text = render(&spans, 27); // label 4 + " |" + 20 columns of 5 ms + "|"
         let row_b = text.lines().nth(2).unwrap();
         assert_eq!(row_b, "b    |        =           |");
@@ -331,7 +334,10 @@ mod tests {
 
     #[test]
     fn lanes_keep_recording_order() {
-        let spans = vec![span("zeta", Kind::Cpu, 0, 10), span("alfa", Kind::Cpu, 0, 10)];
+        let spans = vec![
+            span("zeta", Kind::Cpu, 0, 10),
+            span("alfa", Kind::Cpu, 0, 10),
+        ];
         let text = render(&spans, 40);
         let lanes: Vec<&str> = text.lines().skip(1).take(2).collect();
         assert!(lanes[0].starts_with("zeta"));

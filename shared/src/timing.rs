@@ -51,15 +51,11 @@ pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 pub fn process_cpu_time() -> Option<Duration> {
     #[cfg(unix)]
     {
-        use nix::sys::resource::{UsageWho, getrusage};
-        let usage = getrusage(UsageWho::RUSAGE_SELF).ok()?;
-        let user = usage.user_time();
-        let system = usage.system_time();
-        let micros = |tv: nix::sys::time::TimeVal| {
-            tv.tv_sec() as u128 * 1_000_000 + tv.tv_usec() as u128
-        };
-        let total = micros(user) + micros(system);
-        Some(Duration::from_micros(total as u64))
+        // The kernel's exact per-process CPU clock (getrusage is sampled at
+        // timer ticks on many kernels: too coarse for millisecond jobs).
+        use nix::time::{ClockId, clock_gettime};
+        let spec = clock_gettime(ClockId::CLOCK_PROCESS_CPUTIME_ID).ok()?;
+        Some(Duration::new(spec.tv_sec() as u64, spec.tv_nsec() as u32))
     }
     #[cfg(not(unix))]
     {
@@ -114,7 +110,12 @@ impl Comparison {
 
     /// Adds a row, checking the result first: `actual` must equal `expected`
     /// or the row shows "WRONG RESULT" instead of its times.
-    pub fn add_checked<T: PartialEq>(&mut self, measurement: Measurement, actual: &T, expected: &T) {
+    pub fn add_checked<T: PartialEq>(
+        &mut self,
+        measurement: Measurement,
+        actual: &T,
+        expected: &T,
+    ) {
         self.rows.push(Row {
             measurement,
             correct: actual == expected,
@@ -162,7 +163,7 @@ impl Comparison {
             let cpu = m.cpu.map(format_duration).unwrap_or_else(|| "n/a".into());
             let busy = m
                 .cpu
-                .map(|c| format!("{:.2}", ratio(m.wall, c)))
+                .map(|c| format!("{:.2}", ratio(c, m.wall)))
                 .unwrap_or_else(|| "n/a".into());
             let speedup = base_wall
                 .map(|b| format!("{:.2}x", ratio(b, m.wall)))
@@ -236,6 +237,9 @@ mod tests {
         assert_eq!(c.speedup("2 threads"), Some(2.0));
         let text = c.render();
         assert!(text.contains("2.00x"), "{text}");
+        // 100 ms of CPU in 50 ms of wall time: two cores busy, cpu/wall 2.00.
+        let row = text.lines().find(|l| l.starts_with("2 threads")).unwrap();
+        assert!(row.contains(" 2.00 "), "{row}");
         assert!(text.contains("100.0 ms"), "{text}");
         assert!(c.all_correct());
     }
@@ -263,6 +267,9 @@ mod tests {
             x = std::hint::black_box(x.wrapping_add(1));
         }
         let after = process_cpu_time().unwrap();
-        assert!(after > before, "cpu time did not grow: {before:?} -> {after:?}");
+        assert!(
+            after > before,
+            "cpu time did not grow: {before:?} -> {after:?}"
+        );
     }
 }

@@ -97,7 +97,10 @@ mod tests {
             assert!((1..=100).contains(&x));
             seen[x as usize] = true;
         }
-        assert!(seen[1..].iter().all(|&s| s), "some value in 1..=100 never came up");
+        assert!(
+            seen[1..].iter().all(|&s| s),
+            "some value in 1..=100 never came up"
+        );
     }
 
     #[test]

@@ -75,11 +75,16 @@ fn main() -> anyhow::Result<()> {
     // join blocks main until the worker returns. An Err here would mean the
     // worker panicked; join turns that panic into a value instead of losing it.
     let done = handle.join().expect("the worker thread panicked");
-    say(format!("Hilo principal: after join, the worker finished all {done} steps"));
+    say(format!(
+        "Hilo principal: after join, the worker finished all {done} steps"
+    ));
 
     println!();
     println!("What you saw: spawn started each hilo at once; main printed while they ran,");
     println!("in an order the scheduler chose; join made main wait, so its last line");
-    println!("always comes after the worker's last step ({done} of {}).", args.steps);
+    println!(
+        "always comes after the worker's last step ({done} of {}).",
+        args.steps
+    );
     Ok(())
 }
