@@ -1,0 +1,94 @@
+//! mmap_file: the reader proceso sees, in its own MAP_SHARED mapping, the
+//! bytes the writer proceso stored in its mapping of the same file; the temp
+//! file is removed afterwards, also when the writer fails; no child is left.
+//!
+//! One test (two phases) on purpose: the hygiene check looks at every child
+//! of this test process.
+
+use assert_cmd::Command;
+use examples_processes::hygiene::{become_subreaper, leftover_children};
+use predicates::prelude::*;
+use shared::testing::number_after;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A fresh, empty directory for this test's temp files.
+fn empty_dir(name: &str) -> PathBuf {
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create test dir");
+    dir
+}
+
+fn entries(dir: &PathBuf) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("read test dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn the_reader_sees_the_writers_bytes_and_the_file_is_removed() {
+    become_subreaper().expect("PR_SET_CHILD_SUBREAPER");
+    let dir = empty_dir("mmap_file");
+    // Unique per run, so an old file's bytes could not pass for these.
+    let message = format!("hola mmap {}", std::process::id());
+
+    let out = Command::new(env!("CARGO_BIN_EXE_mmap_file"))
+        .args(["--message", &message, "--size", "4096"])
+        .arg("--dir")
+        .arg(&dir)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "reader saw {} bytes in its own mapping: {message:?}",
+            message.len()
+        )))
+        .stdout(predicate::str::contains(
+            "read(2) of the file gives the same bytes: yes",
+        ))
+        .stdout(predicate::str::contains(
+            "reader saw the writer's bytes: yes",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8_lossy(&out);
+    let writer = number_after(&out, "the writer proceso (pid").expect("writer pid");
+    let reader_line = out
+        .lines()
+        .find(|l| l.starts_with("(pid"))
+        .unwrap_or_default();
+    let reader = number_after(reader_line, "(pid").expect("reader pid");
+    assert_ne!(writer, reader, "two different procesos:\n{out}");
+    assert!(
+        entries(&dir).is_empty(),
+        "temp file left: {:?}",
+        entries(&dir)
+    );
+
+    // Error path: the message does not fit, the writer fails, the reader
+    // reports it, and the temp file is still removed.
+    Command::new(env!("CARGO_BIN_EXE_mmap_file"))
+        .args(["--message", &"x".repeat(100), "--size", "64"])
+        .arg("--dir")
+        .arg(&dir)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("does not fit in the mapping"))
+        .stderr(predicate::str::contains("the writer ended (exit code 1)"))
+        .stderr(predicate::str::contains("panicked").not())
+        .stdout(predicate::str::contains("temp file removed"));
+    assert!(
+        entries(&dir).is_empty(),
+        "temp file left: {:?}",
+        entries(&dir)
+    );
+
+    assert!(leftover_children().is_clean(), "{}", leftover_children());
+    let _ = std::fs::remove_dir(&dir);
+}
