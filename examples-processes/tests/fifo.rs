@@ -1,0 +1,77 @@
+//! fifo: the message crosses a named pipe from the writer proceso to the
+//! reader proceso, and the FIFO (and its directory) is removed afterwards,
+//! also when the writer fails before opening it (the reader does not hang);
+//! no child is left behind.
+//!
+//! One test (two phases) on purpose: the hygiene check looks at every child
+//! of this test process.
+
+use assert_cmd::Command;
+use examples_processes::hygiene::{become_subreaper, leftover_children};
+use predicates::prelude::*;
+use shared::testing::number_after;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn empty_dir(name: &str) -> PathBuf {
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create test dir");
+    dir
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("read test dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn the_message_crosses_and_the_fifo_is_removed_even_on_error() {
+    become_subreaper().expect("PR_SET_CHILD_SUBREAPER");
+    let dir = empty_dir("fifo");
+    let message = format!("hola fifo {}", std::process::id());
+
+    let output = Command::new(env!("CARGO_BIN_EXE_fifo"))
+        .args(["--message", &message, "--lines", "5"])
+        .arg("--dir")
+        .arg(&dir)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("5 of 5 lines crossed the FIFO"))
+        .stdout(predicate::str::contains("The message crossed: yes"))
+        .stdout(predicate::str::contains("FIFO removed"))
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8_lossy(&output);
+    let writer = number_after(&out, "from the writer (pid").expect("writer pid");
+    let reader = number_after(&out, "to the reader (pid").expect("reader pid");
+    assert_ne!(writer, reader, "two procesos:\n{out}");
+    // Every line arrived whole, in order, and came from the writer's pid.
+    for n in 1..=5 {
+        let expected = format!("received: line {n} of 5: {message} (from pid {writer})");
+        assert!(out.contains(&expected), "missing {expected:?}:\n{out}");
+    }
+    assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
+
+    // Error path: the writer fails before opening; no hang, FIFO removed.
+    Command::new(env!("CARGO_BIN_EXE_fifo"))
+        .arg("--writer-crashes")
+        .arg("--dir")
+        .arg(&dir)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("without opening the FIFO"))
+        .stderr(predicate::str::contains("panicked").not())
+        .stdout(predicate::str::contains("FIFO removed"));
+    assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
+
+    assert!(leftover_children().is_clean(), "{}", leftover_children());
+    let _ = std::fs::remove_dir(&dir);
+}
