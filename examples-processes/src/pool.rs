@@ -1,1 +1,380 @@
-//! (being written: owned by the core-multiprocessing helper)
+//! A pool of worker procesos: Python's `multiprocessing.Pool`, the Rust way.
+//!
+//! ```python
+//! with Pool(processes=2) as pool:
+//!     pool.map(square, [1, 2, 3, 4, 5])      # [1, 4, 9, 16, 25]
+//!     pool.starmap(add, [(1, 2), (3, 4)])    # [3, 7]
+//! ```
+//!
+//! Python pickles a *reference to the function* (`module.square`) and each
+//! worker looks it up in its own copy of the module. Rust cannot send a
+//! closure to another process at all: a closure is code plus captured
+//! pointers into this process's memory, meaningless in another address
+//! space. So a task is **data**: a serde enum whose variants name the work
+//! ([`Task`]). The worker is this same binary re-executed with the role
+//! [`WORKER_ROLE`]; it receives tasks, matches on them and runs the code it
+//! already has. `pool.map(Job::Square, data)` reads like Python's
+//! `pool.map(square, data)` because an enum variant *is* a function from its
+//! fields to the enum: it runs here, in the parent, and builds the messages.
+//!
+//! How it works:
+//! - [`Pool::start`] starts N workers (re-exec + an ipc-channel handshake,
+//!   bounded by a deadline) and gives each a task channel and a result
+//!   channel.
+//! - `map` hands out one task per idle worker, waits on all result channels
+//!   at once (`IpcReceiverSet`), and puts each result in the slot of the task
+//!   that produced it: **results come back in input order**, whatever order
+//!   the workers finish in.
+//! - A worker that crashes closes its result channel. The task it was
+//!   running gets an error ([`TaskError::WorkerDied`], with how it died) and
+//!   a fresh worker replaces it; the pool never hangs. (Python's
+//!   `Pool.map` waits forever in that case; `concurrent.futures`'
+//!   `ProcessPoolExecutor` raises `BrokenProcessPool`.)
+//! - A task that never ends keeps its worker busy forever: `map` has no
+//!   per-task deadline. Use the cancel flag to give up.
+//! - A cancel flag (e.g. from [`crate::child::stop_on_signals`]) makes `map`
+//!   return [`PoolError::Cancelled`] within [`TICK`].
+//! - Dropping the pool (or [`Pool::shutdown`]) tells every worker to stop,
+//!   waits a little, kills the stubborn ones, and reaps them all.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use ipc_channel::TrySelectError;
+use ipc_channel::ipc::{self, IpcReceiver, IpcReceiverSet, IpcSelectionResult, IpcSender};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::child::{self, Child, ChildError, Exit};
+
+/// The role a re-executed binary plays as a pool worker. A binary that uses
+/// a [`Pool`] must start `main` with
+/// `if child::role().as_deref() == Some(pool::WORKER_ROLE) { return pool::worker_main::<MyTask>() }`.
+pub const WORKER_ROLE: &str = "pool-worker";
+
+/// How often a waiting `map` looks at its cancel flag.
+pub const TICK: Duration = Duration::from_millis(50);
+
+/// How long a worker gets to stop by itself before it is killed.
+pub const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// A unit of work that can cross a process boundary: plain data in, plain
+/// data out. The worker process runs [`Task::run`].
+pub trait Task: Serialize + DeserializeOwned + Send + 'static {
+    type Output: Serialize + DeserializeOwned + Send + 'static;
+    fn run(self) -> Self::Output;
+}
+
+/// Why one task has no result.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaskError {
+    #[error("worker pid {pid} died while running task {index} ({exit})")]
+    WorkerDied { index: usize, pid: u32, exit: Exit },
+}
+
+/// Why a whole `map` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error("cancelled (the pool's stop flag was set): {done} of {total} results were in")]
+    Cancelled { done: usize, total: usize },
+    #[error(transparent)]
+    Child(#[from] ChildError),
+    #[error("{what}: {message}")]
+    Ipc { what: String, message: String },
+    #[error("a pool needs at least one worker")]
+    NoWorkers,
+}
+
+fn ipc_error(what: &str, error: impl fmt::Display) -> PoolError {
+    PoolError::Ipc {
+        what: what.to_string(),
+        message: error.to_string(),
+    }
+}
+
+/// Parent -> worker.
+#[derive(Debug, Serialize, Deserialize)]
+enum Order<T> {
+    Run { index: usize, task: T },
+    Stop,
+}
+
+/// Worker -> parent: the result of task `index`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Done<O> {
+    index: usize,
+    output: O,
+}
+
+/// What a worker receives when it starts: its two channels.
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
+struct WorkerSetup<T: Task> {
+    orders: IpcReceiver<Order<T>>,
+    results: IpcSender<Done<T::Output>>,
+}
+
+/// One worker as the parent sees it.
+struct Worker<T: Task> {
+    child: Child,
+    orders: IpcSender<Order<T>>,
+    /// Its result channel's id in the receiver set.
+    set_id: u64,
+    /// The index of the task it is running, if any.
+    busy: Option<usize>,
+    /// Sending to it failed: it is gone, its closed channel will tell us how.
+    broken: bool,
+}
+
+/// A pool of worker procesos running tasks of type `T`.
+pub struct Pool<T: Task> {
+    workers: Vec<Worker<T>>,
+    results: IpcReceiverSet,
+    cancel: Arc<AtomicBool>,
+    started: usize,
+}
+
+impl<T: Task> Pool<T> {
+    /// Starts `size` workers: this binary re-executed as [`WORKER_ROLE`].
+    pub fn start(size: usize) -> Result<Pool<T>, PoolError> {
+        if size == 0 {
+            return Err(PoolError::NoWorkers);
+        }
+        let mut pool = Pool {
+            workers: Vec::with_capacity(size),
+            results: IpcReceiverSet::new()
+                .map_err(|e| ipc_error("creating the receiver set", e))?,
+            cancel: Arc::new(AtomicBool::new(false)),
+            started: 0,
+        };
+        for _ in 0..size {
+            let worker = pool.start_worker()?;
+            pool.workers.push(worker);
+        }
+        Ok(pool)
+    }
+
+    /// Uses `flag` as the cancel flag: when it becomes true, a running `map`
+    /// returns [`PoolError::Cancelled`] within [`TICK`].
+    pub fn with_cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.cancel = flag;
+        self
+    }
+
+    fn start_worker(&mut self) -> Result<Worker<T>, PoolError> {
+        let (orders_tx, orders_rx) =
+            ipc::channel().map_err(|e| ipc_error("creating a task channel", e))?;
+        let (results_tx, results_rx) =
+            ipc::channel().map_err(|e| ipc_error("creating a result channel", e))?;
+        self.started += 1;
+        let setup = WorkerSetup::<T> {
+            orders: orders_rx,
+            results: results_tx,
+        };
+        let name = format!("pool-worker-{}", self.started);
+        let child = child::spawn_self_with(WORKER_ROLE, name, setup, child::STARTUP_LIMIT)?;
+        let set_id = self
+            .results
+            .add(results_rx)
+            .map_err(|e| ipc_error("watching a result channel", e))?;
+        Ok(Worker {
+            child,
+            orders: orders_tx,
+            set_id,
+            busy: None,
+            broken: false,
+        })
+    }
+
+    /// How many workers the pool runs.
+    pub fn size(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// The workers' pids, in start order.
+    pub fn pids(&self) -> Vec<u32> {
+        self.workers.iter().map(|w| w.child.pid()).collect()
+    }
+
+    /// How many worker processes were started in total (restarts included).
+    pub fn workers_started(&self) -> usize {
+        self.started
+    }
+
+    /// Python's `pool.map(f, inputs)`: `f` turns each input into a task
+    /// (here, in the parent), the workers run them, and the results come
+    /// back **in input order**. A task whose worker crashed gets an error.
+    pub fn map<A>(
+        &mut self,
+        f: impl FnMut(A) -> T,
+        inputs: impl IntoIterator<Item = A>,
+    ) -> Result<Vec<Result<T::Output, TaskError>>, PoolError> {
+        self.run_all(inputs.into_iter().map(f).collect())
+    }
+
+    /// Python's `pool.starmap(f, [(a, b), ...])`: each pair is unpacked into
+    /// the two arguments of `f`.
+    pub fn starmap<A, B>(
+        &mut self,
+        mut f: impl FnMut(A, B) -> T,
+        inputs: impl IntoIterator<Item = (A, B)>,
+    ) -> Result<Vec<Result<T::Output, TaskError>>, PoolError> {
+        self.run_all(inputs.into_iter().map(|(a, b)| f(a, b)).collect())
+    }
+
+    /// Runs every task; result `i` belongs to task `i`.
+    pub fn run_all(
+        &mut self,
+        tasks: Vec<T>,
+    ) -> Result<Vec<Result<T::Output, TaskError>>, PoolError> {
+        let total = tasks.len();
+        let mut waiting: VecDeque<(usize, T)> = tasks.into_iter().enumerate().collect();
+        let mut slots: Vec<Option<Result<T::Output, TaskError>>> =
+            (0..total).map(|_| None).collect();
+        let mut done = 0;
+        while done < total {
+            self.hand_out(&mut waiting);
+            if self.cancel.load(Ordering::SeqCst) {
+                return Err(PoolError::Cancelled { done, total });
+            }
+            let events = match self.results.try_select_timeout(TICK) {
+                Ok(events) => events,
+                Err(TrySelectError::Empty) => continue,
+                Err(TrySelectError::IoError(e)) => return Err(ipc_error("waiting for results", e)),
+            };
+            for event in events {
+                match event {
+                    IpcSelectionResult::MessageReceived(id, message) => {
+                        let result: Done<T::Output> = message
+                            .to()
+                            .map_err(|e| ipc_error("reading a worker's result", e))?;
+                        if let Some(worker) = self.workers.iter_mut().find(|w| w.set_id == id) {
+                            worker.busy = None;
+                        }
+                        if let Some(slot @ None) = slots.get_mut(result.index) {
+                            *slot = Some(Ok(result.output));
+                            done += 1;
+                        }
+                    }
+                    IpcSelectionResult::ChannelClosed(id) => {
+                        if let Some((index, failure)) = self.replace_dead_worker(id)?
+                            && let Some(slot @ None) = slots.get_mut(index)
+                        {
+                            *slot = Some(Err(failure));
+                            done += 1;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(slots
+            .into_iter()
+            .map(|slot| slot.expect("every slot is filled"))
+            .collect())
+    }
+
+    /// Gives a waiting task to every idle worker.
+    fn hand_out(&mut self, waiting: &mut VecDeque<(usize, T)>) {
+        for worker in self
+            .workers
+            .iter_mut()
+            .filter(|w| w.busy.is_none() && !w.broken)
+        {
+            let Some((index, task)) = waiting.pop_front() else {
+                return;
+            };
+            match worker.orders.send(Order::Run { index, task }) {
+                Ok(()) => worker.busy = Some(index),
+                // The worker is gone (its task channel is closed). The task
+                // was moved into the failed message; it is charged to this
+                // worker, whose closed result channel will soon report how
+                // it died, and the task gets that error.
+                Err(_) => {
+                    worker.broken = true;
+                    worker.busy = Some(index);
+                }
+            }
+        }
+    }
+
+    /// A worker's result channel closed: it died. Reaps it, starts a
+    /// replacement, and returns the error for the task it was running.
+    fn replace_dead_worker(
+        &mut self,
+        set_id: u64,
+    ) -> Result<Option<(usize, TaskError)>, PoolError> {
+        let Some(position) = self.workers.iter().position(|w| w.set_id == set_id) else {
+            return Ok(None);
+        };
+        let mut dead = self.workers.swap_remove(position);
+        // Its result channel is closed, so it has exited or is exiting.
+        let exit = match dead.child.wait_or_kill(STOP_GRACE) {
+            Ok(exit) => exit,
+            Err(_) => dead.child.exit().unwrap_or(Exit::Signal(9)),
+        };
+        let failure = dead.busy.map(|index| {
+            (
+                index,
+                TaskError::WorkerDied {
+                    index,
+                    pid: dead.child.pid(),
+                    exit,
+                },
+            )
+        });
+        if !self.cancel.load(Ordering::SeqCst) {
+            let fresh = self.start_worker()?;
+            self.workers.insert(position.min(self.workers.len()), fresh);
+        }
+        Ok(failure)
+    }
+
+    /// Stops every worker (a Stop message, then SIGKILL after
+    /// [`STOP_GRACE`]), reaps them, and tells how each ended.
+    pub fn shutdown(mut self) -> Vec<(u32, Exit)> {
+        self.stop_all()
+    }
+
+    fn stop_all(&mut self) -> Vec<(u32, Exit)> {
+        for worker in &self.workers {
+            let _ = worker.orders.send(Order::Stop);
+        }
+        let mut ended = Vec::new();
+        for mut worker in self.workers.drain(..) {
+            let exit = match worker.child.wait_or_kill(STOP_GRACE) {
+                Ok(exit) => exit,
+                Err(_) => worker.child.exit().unwrap_or(Exit::Signal(9)),
+            };
+            ended.push((worker.child.pid(), exit));
+        }
+        ended
+    }
+}
+
+impl<T: Task> Drop for Pool<T> {
+    fn drop(&mut self) {
+        self.stop_all();
+    }
+}
+
+/// The worker's side: call it from `main` when [`child::role`] is
+/// [`WORKER_ROLE`]. Runs tasks until told to stop, or until the parent is
+/// gone (its channel closes), then returns.
+pub fn worker_main<T: Task>() -> Result<(), PoolError> {
+    // A Ctrl-C at the terminal reaches every process in the group; the
+    // parent decides what happens and stops us in order.
+    child::ignore_ctrl_c()?;
+    let setup: WorkerSetup<T> = child::receive_arg(child::STARTUP_LIMIT)?;
+    // Waiting for work has no deadline on purpose: an idle worker waits as
+    // long as the pool lives. If the parent dies, recv() fails and we end.
+    while let Ok(Order::Run { index, task }) = setup.orders.recv() {
+        let output = task.run();
+        if setup.results.send(Done { index, output }).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
