@@ -1,0 +1,2 @@
+//! Figures bench: written next.
+fn main() {}
