@@ -1,0 +1,465 @@
+//! Subproceso por tuberías: a child program served over stdin/stdout with serde messages (in place of pickle).
+//!
+//! Ports: notes 004, "subprocess, varios interpretes corriendo a la vez a
+//! traves de pipes, socket, etc. (hablar cpickle)".
+//!
+//! Python:
+//! ```python
+//! child = subprocess.Popen([sys.executable, "server.py"],
+//!                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+//! pickle.dump(("sum", [1, 2, 3]), child.stdin); child.stdin.flush()
+//! print(pickle.load(child.stdout))          # 6
+//! ```
+//! Rust: the child is this same binary re-executed with a role (Python's
+//! "spawn"), its stdin and stdout are pipes, and every message is a frame:
+//! a 4-byte little-endian length, then the message encoded with serde +
+//! postcard (a compact binary format). The length tells the reader where a
+//! message ends, so a message may contain any bytes, newlines included.
+//!
+//! pickle vs serde: a pickle can carry CODE. Unpickling calls whatever
+//! callable the data names (`__reduce__`), so unpickling bytes from someone
+//! you do not trust runs their program. serde only fills in the types this
+//! program declares (`Request`, `Op`): bytes that do not fit are a decoding
+//! error, a value the server answers with, never something it executes.
+//! Neither can send a closure: what the parent asks for is an enum variant,
+//! and the enum is the complete list of what the child will ever do.
+//!
+//! What you will see: the parent sends requests (a sum, an upper-case, the
+//! notes' sum of 1,000,000 random numbers), then a malformed frame on
+//! purpose, then one more request; each reply carries its request's id and
+//! is checked against a value computed in the parent. The malformed frame
+//! gets an error reply and the child keeps serving. The child logs to
+//! stderr, because its stdout IS the channel: a stray print there would
+//! corrupt the stream.
+//!
+//! Run: cargo run -p examples-processes --bin subprocess_pipes
+//!      cargo run -p examples-processes --bin subprocess_pipes -- --n 1000
+#![forbid(unsafe_code)]
+
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::process::Stdio;
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+use anyhow::{Context, bail, ensure};
+use clap::Parser;
+use examples_processes::child::{self, Child, self_command};
+use serde::{Deserialize, Serialize};
+use shared::output::{elapsed, format_line, heading, say_as};
+use shared::workload::{DEFAULT_N, seed_for, sum_random};
+
+/// The role of the re-executed child.
+const SERVER_ROLE: &str = "pipe-server";
+
+/// Largest frame either side accepts: a wrong length must not make the
+/// reader allocate gigabytes.
+const MAX_FRAME: usize = 64 * 1024;
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "A child proceso served over stdin/stdout with length-prefixed serde (postcard) messages"
+)]
+struct Args {
+    /// How many random numbers the "sum_random" request adds (the notes use 1,000,000).
+    #[arg(long, default_value_t = DEFAULT_N, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    n: u64,
+    /// How long the parent waits for each reply, in ms.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    timeout_ms: u64,
+}
+
+// ---- The protocol: the only things that can cross the pipe. ----
+
+/// What the parent can ask. The child can do exactly these, nothing else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Op {
+    /// Add these numbers (an overflow is an error reply, not a panic).
+    Sum(Vec<i64>),
+    /// Upper-case this text.
+    Upper(String),
+    /// The notes' job: the sum of `n` random ints in 1..=100 from `seed`.
+    SumRandom { n: u64, seed: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Request {
+    /// Chosen by the parent; the reply carries it back.
+    id: u32,
+    op: Op,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Answer {
+    Number(i64),
+    Text(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Reply {
+    /// The answer to request `id`.
+    Done { id: u32, answer: Answer },
+    /// Request `id` was understood but failed (e.g. overflow).
+    Failed { id: u32, error: String },
+    /// The frame could not be decoded as a `Request`: no id to answer to.
+    Malformed { error: String },
+}
+
+// ---- Framing: a u32 little-endian length, then that many bytes. ----
+
+/// Writes one frame and flushes it (a pipe is buffered on our side).
+fn write_frame(out: &mut impl Write, payload: &[u8]) -> io::Result<()> {
+    let len = u32::try_from(payload.len())
+        .ok()
+        .filter(|&len| len as usize <= MAX_FRAME)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "frame too long"))?;
+    out.write_all(&len.to_le_bytes())?;
+    out.write_all(payload)?;
+    out.flush()
+}
+
+/// Reads one frame. `Ok(None)` = the other side closed the pipe between
+/// frames (a clean end); end-of-file inside a frame is an error.
+fn read_frame(input: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
+    let mut len = [0u8; 4];
+    // Read the first byte alone to tell "closed between frames" apart.
+    match input.read(&mut len[..1])? {
+        0 => return Ok(None),
+        _ => input.read_exact(&mut len[1..])?,
+    }
+    let len = u32::from_le_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("frame of {len} bytes announced, more than the {MAX_FRAME} allowed"),
+        ));
+    }
+    let mut payload = vec![0u8; len];
+    input.read_exact(&mut payload)?;
+    Ok(Some(payload))
+}
+
+// ---- The child: a server on its own stdin/stdout. ----
+
+/// The child's log line, on stderr: stdout carries the frames.
+fn log(message: &str) {
+    eprintln!(
+        "{}",
+        format_line(elapsed(), std::process::id(), "hijo", message)
+    );
+}
+
+/// Does what one request asks.
+fn handle(request: Request) -> Reply {
+    let id = request.id;
+    match request.op {
+        Op::Sum(numbers) => match numbers.iter().try_fold(0i64, |acc, &x| acc.checked_add(x)) {
+            Some(total) => Reply::Done {
+                id,
+                answer: Answer::Number(total),
+            },
+            None => Reply::Failed {
+                id,
+                error: "the sum overflows i64".into(),
+            },
+        },
+        Op::Upper(text) => Reply::Done {
+            id,
+            answer: Answer::Text(text.to_uppercase()),
+        },
+        Op::SumRandom { n, seed } => match i64::try_from(sum_random(n, seed)) {
+            Ok(total) => Reply::Done {
+                id,
+                answer: Answer::Number(total),
+            },
+            Err(_) => Reply::Failed {
+                id,
+                error: "the sum does not fit i64".into(),
+            },
+        },
+    }
+}
+
+/// The child's loop: one reply per frame, until the parent closes stdin.
+fn serve() -> anyhow::Result<()> {
+    let mut input = BufReader::new(io::stdin().lock());
+    let mut output = BufWriter::new(io::stdout().lock());
+    log("serving requests on stdin/stdout");
+    let mut served = 0u32;
+    loop {
+        let frame = match read_frame(&mut input) {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            Err(error) => {
+                // A broken frame LENGTH means we no longer know where the next
+                // frame starts: the stream cannot be trusted, so answer once and stop.
+                let reply = Reply::Malformed {
+                    error: format!("unreadable frame, closing: {error}"),
+                };
+                let _ = write_frame(&mut output, &postcard::to_stdvec(&reply)?);
+                bail!("unreadable frame: {error}");
+            }
+        };
+        let reply = match postcard::from_bytes::<Request>(&frame) {
+            Ok(request) => {
+                log(&format!("request {}: {}", request.id, short(&request.op)));
+                handle(request)
+            }
+            // A bad PAYLOAD in a well-framed message: the next frame is still
+            // found by its length, so answer with an error and keep serving.
+            Err(error) => {
+                let error = format!(
+                    "malformed request ({} bytes, starting {:02x?}): not a valid Request (postcard: {error})",
+                    frame.len(),
+                    &frame[..frame.len().min(6)]
+                );
+                log(&format!("{error}; replying with an error and serving on"));
+                Reply::Malformed { error }
+            }
+        };
+        write_frame(&mut output, &postcard::to_stdvec(&reply)?)?;
+        served += 1;
+    }
+    log(&format!("stdin closed after {served} frames: exiting"));
+    Ok(())
+}
+
+/// A short description of a request for the log (no 1000-number vectors).
+fn short(op: &Op) -> String {
+    match op {
+        Op::Sum(numbers) if numbers.len() > 4 => format!("Sum({} numbers)", numbers.len()),
+        other => format!("{other:?}"),
+    }
+}
+
+// ---- The parent: a client that checks every reply. ----
+
+/// Reads the child's replies on a thread, so the parent can wait for each
+/// with a deadline (a read on a pipe has none).
+fn reply_reader(mut stdout: impl Read + Send + 'static) -> Receiver<anyhow::Result<Reply>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("replies".into())
+        .spawn(move || {
+            loop {
+                let reply = match read_frame(&mut stdout) {
+                    Ok(Some(frame)) => postcard::from_bytes(&frame).context("undecodable reply"),
+                    Ok(None) => break,
+                    Err(error) => Err(error).context("reading a reply"),
+                };
+                let stop = reply.is_err();
+                if tx.send(reply).is_err() || stop {
+                    break;
+                }
+            }
+        })
+        .expect("start the reply reader thread");
+    rx
+}
+
+/// The parent's expectation for one request, computed here, not in the child.
+fn expected(op: &Op) -> Reply {
+    handle(Request {
+        id: 0,
+        op: op.clone(),
+    })
+}
+
+fn with_id(reply: Reply, id: u32) -> Reply {
+    match reply {
+        Reply::Done { answer, .. } => Reply::Done { id, answer },
+        Reply::Failed { error, .. } => Reply::Failed { id, error },
+        malformed => malformed,
+    }
+}
+
+fn client(args: &Args) -> anyhow::Result<()> {
+    let mut command = self_command(SERVER_ROLE)?;
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut server = Child::spawn(&mut command, "hijo")?;
+    let mut to_child = server.take_stdin().context("child stdin")?;
+    let replies = reply_reader(server.take_stdout().context("child stdout")?);
+    let limit = Duration::from_millis(args.timeout_ms);
+    say_as(
+        "padre",
+        format!("started the child proceso, pid {}", server.pid()),
+    );
+
+    let before: Vec<Op> = vec![
+        Op::Sum((1..=10).collect()),
+        Op::Upper("hola, proceso hijo".into()),
+        Op::SumRandom {
+            n: args.n,
+            seed: seed_for(0),
+        },
+        Op::Sum(vec![i64::MAX, 1]),
+    ];
+    let mut matched = 0;
+    let mut total = 0;
+    for (index, op) in before.into_iter().enumerate() {
+        let id = index as u32 + 1;
+        total += 1;
+        matched += u32::from(ask(&mut to_child, &replies, limit, id, op)?);
+    }
+
+    // On purpose: a well-framed message whose bytes are not a Request. With
+    // pickle, bytes like these could run code when loaded; here they fail
+    // to decode (the first bytes name enum variant 95, which does not exist).
+    let evil = b"__import__('os').system('echo pwned')";
+    write_frame(&mut to_child, evil).context("send the malformed frame")?;
+    say_as(
+        "padre",
+        format!("sent a malformed frame of {} bytes on purpose", evil.len()),
+    );
+    let malformed_error = match replies
+        .recv_timeout(limit)
+        .context("no reply to the malformed frame")??
+    {
+        Reply::Malformed { error } => error,
+        other => bail!("expected an error for the malformed frame, got {other:?}"),
+    };
+    say_as(
+        "padre",
+        format!("malformed message got a clear error back: {malformed_error}"),
+    );
+
+    // The child is still serving.
+    total += 1;
+    let kept_serving = ask(
+        &mut to_child,
+        &replies,
+        limit,
+        5,
+        Op::Upper("¿sigues ahí?".into()),
+    )?;
+    matched += u32::from(kept_serving);
+
+    // Closing its stdin is how the child learns we are done.
+    drop(to_child);
+    let exit = server.wait_or_kill(limit)?;
+    say_as(
+        "padre",
+        format!("child proceso {} ended: {exit}", server.pid()),
+    );
+
+    println!();
+    println!(
+        "What you saw: {matched} of {total} replies matched their requests (same id, same value"
+    );
+    println!("as computed in the parent); a malformed message got an error reply, not a panic,");
+    println!(
+        "and the child kept serving: {}. serde decoded only the declared types: data, never code.",
+        if kept_serving { "yes" } else { "NO" }
+    );
+    ensure!(
+        matched == total && exit.success(),
+        "a reply did not match, or the child failed ({exit})"
+    );
+    Ok(())
+}
+
+/// Sends one request, waits (deadline) for its reply, and checks it: same
+/// id, same value as computed here.
+fn ask(
+    to_child: &mut impl Write,
+    replies: &Receiver<anyhow::Result<Reply>>,
+    limit: Duration,
+    id: u32,
+    op: Op,
+) -> anyhow::Result<bool> {
+    let want = with_id(expected(&op), id);
+    let request = Request { id, op };
+    let bytes = postcard::to_stdvec(&request)?;
+    write_frame(to_child, &bytes).context("send a request")?;
+    let got = replies
+        .recv_timeout(limit)
+        .with_context(|| format!("no reply to request {id} within {limit:?}"))??;
+    let ok = got == want;
+    say_as(
+        "padre",
+        format!(
+            "request {id} {} ({} bytes) -> {got:?}: {}",
+            short(&request.op),
+            bytes.len(),
+            if ok { "matches" } else { "DOES NOT MATCH" }
+        ),
+    );
+    Ok(ok)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    // Python's `if __name__ == "__main__"`: a re-executed child has a role.
+    match child::role().as_deref() {
+        Some(SERVER_ROLE) => serve(),
+        Some(other) => bail!("unknown role {other:?}"),
+        None => {
+            heading("subprocess: a child over pipes, serde in place of pickle (notes 004)");
+            client(&args)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_round_trips() {
+        let mut wire = Vec::new();
+        write_frame(&mut wire, b"hola\nmundo").unwrap();
+        write_frame(&mut wire, b"").unwrap();
+        let mut input = &wire[..];
+        assert_eq!(
+            read_frame(&mut input).unwrap(),
+            Some(b"hola\nmundo".to_vec())
+        );
+        assert_eq!(read_frame(&mut input).unwrap(), Some(Vec::new()));
+        assert_eq!(read_frame(&mut input).unwrap(), None, "clean end");
+    }
+
+    #[test]
+    fn a_cut_or_huge_frame_is_an_error_not_a_panic() {
+        let mut input: &[u8] = &[5, 0, 0, 0, b'a'];
+        assert!(read_frame(&mut input).is_err(), "EOF inside a frame");
+        let mut input: &[u8] = &[0xff, 0xff, 0xff, 0x7f];
+        assert!(read_frame(&mut input).is_err(), "2 GB announced");
+    }
+
+    #[test]
+    fn requests_survive_postcard_and_garbage_does_not_decode() {
+        let request = Request {
+            id: 7,
+            op: Op::Sum(vec![1, -2, 3]),
+        };
+        let bytes = postcard::to_stdvec(&request).unwrap();
+        assert_eq!(postcard::from_bytes::<Request>(&bytes).unwrap(), request);
+        assert!(postcard::from_bytes::<Request>(b"__import__('os')").is_err());
+    }
+
+    #[test]
+    fn the_server_answers_errors_as_data() {
+        assert_eq!(
+            handle(Request {
+                id: 3,
+                op: Op::Sum(vec![i64::MAX, 1])
+            }),
+            Reply::Failed {
+                id: 3,
+                error: "the sum overflows i64".into()
+            }
+        );
+        assert_eq!(
+            handle(Request {
+                id: 4,
+                op: Op::Upper("ñandú".into())
+            }),
+            Reply::Done {
+                id: 4,
+                answer: Answer::Text("ÑANDÚ".into())
+            }
+        );
+    }
+}

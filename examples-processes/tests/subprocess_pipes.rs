@@ -1,0 +1,74 @@
+//! subprocess_pipes: over the child's stdin/stdout, every reply matches its
+//! request (same id, the value the parent computed itself); a malformed
+//! message sent on purpose gets a clear error reply, not a panic, and the
+//! child keeps serving, then exits cleanly when its stdin closes. No child
+//! is left behind.
+
+use assert_cmd::Command;
+use examples_processes::hygiene::{become_subreaper, leftover_children};
+use predicates::prelude::*;
+use shared::testing::number_after;
+use std::time::Duration;
+
+#[test]
+fn replies_match_requests_and_a_malformed_message_gets_an_error() {
+    become_subreaper().expect("PR_SET_CHILD_SUBREAPER");
+    let assert = Command::new(env!("CARGO_BIN_EXE_subprocess_pipes"))
+        .args(["--n", "1000"])
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("panicked").not());
+    let output = assert.get_output();
+    let out = String::from_utf8_lossy(&output.stdout);
+    let err = String::from_utf8_lossy(&output.stderr);
+
+    // The four requests before the malformed one, and the one after it.
+    for id in 1..=5 {
+        let line = out
+            .lines()
+            .find(|l| l.contains(&format!("| request {id} ")))
+            .unwrap_or_else(|| panic!("no reply line for request {id}:\n{out}"));
+        assert!(line.ends_with(": matches"), "{line}");
+        assert!(
+            line.contains(&format!("{{ id: {id},")),
+            "the reply carries the request's id: {line}"
+        );
+    }
+    assert!(out.contains("Done { id: 1, answer: Number(55) }"), "{out}");
+    assert!(
+        out.contains("Failed { id: 4, error: \"the sum overflows i64\" }"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Text(\"¿SIGUES AHÍ?\")"),
+        "served after the malformed one:\n{out}"
+    );
+    assert_eq!(
+        number_after(&out, "What you saw:"),
+        Some(5.0),
+        "5 of 5 matched:\n{out}"
+    );
+    assert!(
+        out.contains("5 of 5 replies matched their requests"),
+        "{out}"
+    );
+
+    // The malformed frame: a clear error back, and the child said so on stderr.
+    assert!(
+        out.contains("malformed message got a clear error back: malformed request (37 bytes"),
+        "{out}"
+    );
+    assert!(out.contains("the child kept serving: yes"), "{out}");
+    assert!(
+        err.contains("replying with an error and serving on"),
+        "{err}"
+    );
+    assert!(
+        err.contains("stdin closed after 6 frames: exiting"),
+        "{err}"
+    );
+    assert!(out.contains("ended: exit code 0"), "{out}");
+
+    assert!(leftover_children().is_clean(), "{}", leftover_children());
+}
