@@ -3,8 +3,9 @@
 //! The binaries in `src/bin` are the examples; this library holds what they
 //! share: starting and reaping children ([`child`]), a process pool
 //! ([`pool`]), a Manager-style process server ([`manager`]), shared memory
-//! with a cross-process lock ([`shmem`]), a cotyledon-style supervisor
-//! ([`supervisor`]) and the process-hygiene checks the tests use ([`hygiene`]).
+//! with a cross-process lock ([`shmem`]), serialised values framed on a pipe
+//! or socket ([`wire`]), a cotyledon-style supervisor ([`supervisor`]) and
+//! the process-hygiene checks the tests use ([`hygiene`]).
 
 pub mod child;
 pub mod hygiene;
@@ -12,6 +13,7 @@ pub mod manager;
 pub mod pool;
 pub mod shmem;
 pub mod supervisor;
+pub mod wire;
 
 use shared::index::Example;
 

@@ -1,0 +1,256 @@
+//! Pipe: a one-way OS pipe and a duplex socket pair between two procesos.
+//!
+//! Ports: notes 000, "Pipe" ("Sockets para el intercambio de información
+//! (de cualquier tipo)"), 003 (IPC with `Pipe`), and 004 (pipes between
+//! processes, values sent with pickle).
+//!
+//! Python:
+//! ```python
+//! parent_end, child_end = multiprocessing.Pipe()      # duplex by default
+//! p = Process(target=server, args=(child_end,)); p.start()
+//! parent_end.send(("square", 12))                    # pickled
+//! print(parent_end.recv())                           # 144
+//! # Pipe(duplex=False) is a one-way os.pipe(): (read end, write end)
+//! ```
+//! Rust, two parts:
+//! 1. One-way: `pipe2(2)` gives a read end and a write end. The child (this
+//!    binary again, role "pipe-reader") gets the read end as its stdin, the
+//!    way a shell's `|` connects two programs; the parent writes serialised
+//!    values into the write end and closes it; the child reads until
+//!    end-of-file.
+//! 2. Duplex: `socketpair(2)` gives two connected sockets; each end can
+//!    read and write. The child (role "pipe-server") answers requests on its
+//!    end; the parent times request/reply round trips on the other.
+//!
+//! Values are serde enums written as length-prefixed postcard frames
+//! (`examples_processes::wire`): a pipe carries bytes, not messages, so
+//! each value says how long it is. Python's `Connection.send` pickles and
+//! frames the same way.
+//!
+//! Both pairs are created close-on-exec: otherwise the child would inherit
+//! the parent's write end too, and a reader never sees end-of-file while any
+//! write end is open, its own included.
+//!
+//! What you see: the notes the reader received, in order; a request and its
+//! reply; then the round-trip latency (mean and median) over many trips.
+//!
+//! Run: cargo run -p examples-processes --bin pipe
+//!      cargo run --release -p examples-processes --bin pipe -- --round-trips 100000
+#![forbid(unsafe_code)]
+
+use std::fs::File;
+use std::io::BufReader;
+use std::os::fd::AsFd as _;
+use std::os::unix::net::UnixStream;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+use clap::Parser;
+use examples_processes::child::{self, Child};
+use examples_processes::wire::{read_frame, write_frame};
+use nix::fcntl::OFlag;
+use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
+use serde::{Deserialize, Serialize};
+use shared::output::{heading, say, say_as};
+use shared::timing::format_duration;
+
+const READER_ROLE: &str = "pipe-reader";
+const SERVER_ROLE: &str = "pipe-server";
+
+/// What the one-way pipe carries.
+#[derive(Debug, Serialize, Deserialize)]
+struct Note {
+    seq: u32,
+    text: String,
+}
+
+/// A request on the duplex pair.
+#[derive(Debug, Serialize, Deserialize)]
+enum Request {
+    Square(u64),
+    Echo(String),
+    Stop,
+}
+
+/// The reply to a [`Request`].
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+enum Reply {
+    Squared(u64),
+    Echoed(String),
+    Bye,
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "A one-way OS pipe and a duplex socket pair between procesos, carrying serialised values"
+)]
+struct Args {
+    /// Notes sent down the one-way pipe.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    notes: u32,
+    /// Request/reply round trips timed on the duplex pair.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    round_trips: u32,
+}
+
+/// Child, part 1: read notes from stdin (the pipe's read end) until EOF.
+fn pipe_reader() -> anyhow::Result<()> {
+    let mut input = BufReader::new(std::io::stdin().lock());
+    let mut count = 0u32;
+    while let Some(note) = read_frame::<_, Note>(&mut input).context("reading the pipe")? {
+        say_as("lector", format!("read note {}: {:?}", note.seq, note.text));
+        count += 1;
+    }
+    say_as(
+        "lector",
+        format!("end of file after {count} notes: the writer closed its end"),
+    );
+    Ok(())
+}
+
+/// Child, part 2: answer requests on stdin (one end of a socket pair).
+fn pipe_server() -> anyhow::Result<()> {
+    // stdin IS a socket here: take our own handle on it, for reading and
+    // writing both.
+    let stream = UnixStream::from(std::io::stdin().as_fd().try_clone_to_owned()?);
+    let mut requests = BufReader::new(stream.try_clone()?);
+    let mut replies = stream;
+    while let Some(request) = read_frame::<_, Request>(&mut requests)? {
+        let reply = match request {
+            Request::Square(x) => Reply::Squared(x * x),
+            Request::Echo(text) => Reply::Echoed(text),
+            Request::Stop => Reply::Bye,
+        };
+        let stop = reply == Reply::Bye;
+        write_frame(&mut replies, &reply)?;
+        if stop {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn join(child: &mut Child) -> anyhow::Result<()> {
+    let exit = child.wait_or_kill(Duration::from_secs(60))?;
+    say(format!(
+        "joined {} (pid {}): {exit}",
+        child.name(),
+        child.pid()
+    ));
+    ensure!(exit.success(), "{} did not end well: {exit}", child.name());
+    Ok(())
+}
+
+fn one_way(notes: u32) -> anyhow::Result<()> {
+    heading("1. One-way: an OS pipe, parent writes, child reads");
+    let (read_end, write_end) = nix::unistd::pipe2(OFlag::O_CLOEXEC).context("pipe2")?;
+    let mut reader = {
+        let mut command = child::self_command(READER_ROLE)?;
+        command.stdin(Stdio::from(read_end));
+        Child::spawn(&mut command, READER_ROLE)?
+        // `command` is dropped here, and with it our copy of the read end.
+    };
+    // Unbuffered: write_frame writes each frame with one write(2).
+    let mut pipe = File::from(write_end);
+    for seq in 0..notes {
+        let note = Note {
+            seq,
+            text: format!("nota {seq} por la tubería"),
+        };
+        write_frame(&mut pipe, &note).context("writing to the pipe")?;
+    }
+    say(format!(
+        "wrote {notes} notes into the pipe; closing the write end"
+    ));
+    // Closing our (only) write end is what makes the reader see end-of-file.
+    drop(pipe);
+    join(&mut reader)
+}
+
+/// One request and its reply.
+fn ask(
+    requests: &mut UnixStream,
+    replies: &mut BufReader<UnixStream>,
+    request: &Request,
+) -> anyhow::Result<Reply> {
+    write_frame(requests, request)?;
+    match read_frame(replies)? {
+        Some(reply) => Ok(reply),
+        None => bail!("the server hung up before replying to {request:?}"),
+    }
+}
+
+fn duplex(round_trips: u32) -> anyhow::Result<()> {
+    heading("2. Duplex: a socket pair, request and reply");
+    let (ours, theirs) = socketpair(
+        AddressFamily::Unix,
+        SockType::Stream,
+        None,
+        SockFlag::SOCK_CLOEXEC,
+    )
+    .context("socketpair")?;
+    let mut server = {
+        let mut command = child::self_command(SERVER_ROLE)?;
+        command.stdin(Stdio::from(theirs));
+        Child::spawn(&mut command, SERVER_ROLE)?
+    };
+    let mut requests = UnixStream::from(ours);
+    // Replies must not wait forever if the server dies mid-way.
+    requests.set_read_timeout(Some(Duration::from_secs(20)))?;
+    let mut replies = BufReader::new(requests.try_clone()?);
+
+    let hello = ask(&mut requests, &mut replies, &Request::Echo("hola".into()))?;
+    say(format!("sent Echo(\"hola\"), got back {hello:?}"));
+    let squared = ask(&mut requests, &mut replies, &Request::Square(12))?;
+    say(format!("sent Square(12), got back {squared:?}"));
+    ensure!(squared == Reply::Squared(144), "wrong reply: {squared:?}");
+    say("request/reply round trip works");
+
+    let mut trips = Vec::with_capacity(round_trips as usize);
+    for x in 0..u64::from(round_trips) {
+        let start = Instant::now();
+        let reply = ask(&mut requests, &mut replies, &Request::Square(x))?;
+        trips.push(start.elapsed());
+        ensure!(
+            reply == Reply::Squared(x * x),
+            "wrong reply to Square({x}): {reply:?}"
+        );
+    }
+    let bye = ask(&mut requests, &mut replies, &Request::Stop)?;
+    ensure!(bye == Reply::Bye, "wrong reply to Stop: {bye:?}");
+    join(&mut server)?;
+
+    trips.sort_unstable();
+    let mean = trips.iter().sum::<Duration>() / round_trips;
+    let median = trips[trips.len() / 2];
+    say(format!(
+        "round trip over the socket pair: mean {}, median {} ({round_trips} trips, every reply checked)",
+        format_duration(mean),
+        format_duration(median)
+    ));
+    println!();
+    println!("What you saw: values crossed a one-way pipe in order, and end-of-file came when");
+    println!("the only write end closed; on the socket pair each request got its reply, a");
+    println!(
+        "round trip costing {} (median): a write and a read on each side, and each side",
+        format_duration(median)
+    );
+    println!("waking the other process up, once each way.");
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    // Python's `if __name__ == "__main__":`.
+    if let Some(role) = child::role() {
+        return match role.as_str() {
+            READER_ROLE => pipe_reader(),
+            SERVER_ROLE => pipe_server(),
+            _ => Err(child::ChildError::UnknownRole(role).into()),
+        };
+    }
+    let args = Args::parse();
+    shared::output::start();
+    one_way(args.notes)?;
+    duplex(args.round_trips)
+}
