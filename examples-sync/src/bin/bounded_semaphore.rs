@@ -1,0 +1,98 @@
+//! Semáforo acotado (BoundedSemaphore): releasing more than was acquired is an error.
+//!
+//! Ports: notes 004, "Hay formas de sincronizar threads: Lock, RLock,
+//! Semaphores, Bounded semaphore, ..." and "siempre que adquiris, tenes
+//! que liberar" (and never more than you acquired).
+//!
+//! Python:
+//! ```python
+//! sem = threading.BoundedSemaphore(2)
+//! sem.acquire(); sem.release()
+//! sem.release()      # ValueError: Semaphore released too many times
+//! plain = threading.Semaphore(2)
+//! plain.release()    # no error: the count quietly becomes 3
+//! ```
+//! Rust: `examples_sync::BoundedSemaphore::release` returns
+//! `Result<(), TooManyReleases>`: the error is a value you must look at
+//! (`#[must_use]`), not an exception that may or may not be caught.
+//!
+//! One difference from Python, on purpose: permits out on guards count as
+//! "will come back". With one permit held by a guard, a hand-made
+//! `release()` is refused *now*, since the guard will return that permit
+//! when dropped. Python accepts that release and raises later, at the
+//! `with` block's exit, far from the faulty call.
+//!
+//! What you see: normal acquire / release, the extra release refused with
+//! the error printed, the count still at its bound; the same mistake on a
+//! plain `Semaphore` silently growing the count past its start.
+//!
+//! Run: cargo run -p examples-sync --bin bounded_semaphore
+//!      cargo run -p examples-sync --bin bounded_semaphore -- --permits 3
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+use examples_sync::{BoundedSemaphore, Semaphore};
+use shared::output::{heading, say};
+
+#[derive(Parser, Debug)]
+#[command(about = "A bounded semaphore refuses a release beyond its initial value")]
+struct Args {
+    /// The semaphore's initial value, which is also its bound.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+    permits: u64,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let permits = usize::try_from(args.permits)?;
+    let sem = BoundedSemaphore::new(permits);
+
+    heading("1. Acquire and release as many times as you like, in pairs");
+    {
+        let guards: Vec<_> = (0..permits).map(|_| sem.acquire()).collect();
+        say(format!("took all {} permits; available: {}", guards.len(), sem.available()));
+    } // every guard released here
+    say(format!("guards dropped; available: {} of {}", sem.available(), sem.bound()));
+
+    heading("2. A permit taken by hand and given back by hand");
+    sem.acquire().forget(); // Python: sem.acquire() with no `with`
+    say(format!("acquired without a guard; available: {}", sem.available()));
+    let first = sem.release();
+    say(format!("release() -> {first:?}; available: {}", sem.available()));
+
+    heading("3. The extra release");
+    let extra = sem.release();
+    match &extra {
+        Ok(()) => say("extra release accepted (WRONG)"),
+        Err(e) => say(format!("extra release -> Err: {e}")),
+    }
+    say(format!("available after the refused release: {} (bound {})", sem.available(), sem.bound()));
+
+    heading("4. While a guard holds a permit, a hand-made release is the extra one");
+    let guard = sem.acquire();
+    let early = sem.release();
+    say(format!(
+        "release() with one permit out on a guard -> {}",
+        if early.is_err() { "Err (the guard will bring it back)" } else { "Ok (WRONG)" }
+    ));
+    drop(guard);
+    say(format!("guard dropped; available: {} of {}", sem.available(), sem.bound()));
+
+    heading("5. The same mistake on a plain Semaphore goes unnoticed");
+    let plain = Semaphore::new(permits);
+    plain.release();
+    say(format!(
+        "plain Semaphore({permits}) after an extra release: available {} (now lets {} in)",
+        plain.available(),
+        plain.available()
+    ));
+
+    println!();
+    println!(
+        "What you saw: the bounded semaphore refused the release beyond its {} permits",
+        sem.bound()
+    );
+    println!("(an Err, where Python raises ValueError) and its count never passed the bound;");
+    println!("the plain semaphore accepted it and would now let one hilo too many in.");
+    Ok(())
+}
