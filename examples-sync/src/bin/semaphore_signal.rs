@@ -1,0 +1,138 @@
+//! Semáforo como señal: a semaphore at 0 lets one hilo wake another.
+//!
+//! Ports: notes 004, "Semaforos pueden utilizarse para señalizar threads, un
+//! thread q levanta otro thread es un ejemplo".
+//!
+//! Python:
+//! ```python
+//! done = threading.Semaphore(0)    # nothing to take yet
+//! def waiter():
+//!     done.acquire()               # blocks until someone releases
+//!     print("got the signal")
+//! threading.Thread(target=waiter).start()
+//! prepare()
+//! done.release()                   # the signal: wakes the waiter
+//! ```
+//! Rust: the same with `examples_sync::Semaphore::new(0)`. The waiter
+//! *keeps* what it took (`acquire().forget()`): a signal is consumed, not
+//! borrowed, so no guard gives it back. Unlike an `Event`, a semaphore
+//! counts: two releases are two signals, and a release that comes before
+//! the waiter starts waiting is not lost, it waits in the count.
+//!
+//! What you see: the waiter blocked until main's signal, then proceeding;
+//! and a relay of hilos, started in reverse order, that still run in stage
+//! order because each one is woken by the previous one's signal.
+//!
+//! Run: cargo run -p examples-sync --bin semaphore_signal
+//!      cargo run -p examples-sync --bin semaphore_signal -- --delay-ms 500 --stages 5
+#![forbid(unsafe_code)]
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+use examples_sync::Semaphore;
+use shared::output::{heading, say};
+
+#[derive(Parser, Debug)]
+#[command(about = "A semaphore at 0 used by one hilo to signal another")]
+struct Args {
+    /// How long main prepares before sending the signal, in ms.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    delay_ms: u64,
+    /// Hilos in the relay, each woken by the previous one.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(2..=64))]
+    stages: u64,
+}
+
+/// Part 1: one waiter, one signal. Returns (proceeded before the signal?,
+/// ms between the signal and the waiter going on).
+fn one_signal(delay: Duration) -> anyhow::Result<(bool, u128)> {
+    let signal = Semaphore::new(0);
+    let proceeded = AtomicBool::new(false);
+    thread::scope(|s| {
+        let waiter = thread::Builder::new()
+            .name("waiter".into())
+            .spawn_scoped(s, || {
+                say("waiting for the signal (semaphore at 0)");
+                signal.acquire().forget();
+                let at = Instant::now();
+                proceeded.store(true, Ordering::SeqCst);
+                say("got the signal, proceeding");
+                at
+            })
+            .context("the OS refused to start a thread")?;
+        say(format!("main: preparing for {} ms", delay.as_millis()));
+        thread::sleep(delay);
+        let early = proceeded.load(Ordering::SeqCst);
+        say(format!(
+            "before the signal, the waiter had proceeded: {}",
+            if early { "yes (WRONG)" } else { "no" }
+        ));
+        let sent = Instant::now();
+        signal.release();
+        say("main: signal sent (release)");
+        let woke = waiter.join().map_err(|_| anyhow::anyhow!("the waiter panicked"))?;
+        let lag = woke.saturating_duration_since(sent).as_micros();
+        // `woke` before `sent` would mean it went on without the signal.
+        let after = woke >= sent;
+        say(format!(
+            "the waiter proceeded after the signal: {} ({lag} µs later)",
+            if after { "yes" } else { "no (WRONG)" }
+        ));
+        Ok((early, lag))
+    })
+}
+
+/// Part 2: a relay. Stage k waits on its own semaphore; when done, it
+/// signals stage k+1. Returns the order in which stages ran.
+fn relay(stages: usize) -> anyhow::Result<Vec<usize>> {
+    let signals: Vec<Semaphore> = (0..stages).map(|_| Semaphore::new(0)).collect();
+    let order = Mutex::new(Vec::new());
+    thread::scope(|s| -> anyhow::Result<()> {
+        // Started last-first on purpose: start order does not decide who runs.
+        for stage in (0..stages).rev() {
+            let (signals, order) = (&signals, &order);
+            thread::Builder::new()
+                .name(format!("stage-{}", stage + 1))
+                .spawn_scoped(s, move || {
+                    signals[stage].acquire().forget();
+                    say(format!("stage {} running", stage + 1));
+                    order.lock().unwrap_or_else(PoisonError::into_inner).push(stage + 1);
+                    if let Some(next) = signals.get(stage + 1) {
+                        next.release();
+                    }
+                })
+                .context("the OS refused to start a thread")?;
+        }
+        say("main: every stage started (last first); signalling stage 1");
+        signals[0].release();
+        Ok(())
+    })?;
+    Ok(order.into_inner().unwrap_or_else(PoisonError::into_inner))
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+
+    heading("1. One hilo signals another");
+    let (early, lag) = one_signal(Duration::from_millis(args.delay_ms))?;
+
+    heading("2. A relay: each stage wakes the next");
+    let order = relay(usize::try_from(args.stages)?)?;
+    let shown: Vec<String> = order.iter().map(ToString::to_string).collect();
+    say(format!("order of stages: {}", shown.join(" ")));
+
+    println!();
+    println!(
+        "What you saw: the waiter stayed blocked for the {} ms main prepared (proceeded early: {}),",
+        args.delay_ms,
+        if early { "yes" } else { "no" }
+    );
+    println!("and went on {lag} µs after the release; the relay ran in stage order {} although", shown.join(" "));
+    println!("its hilos were started last-first: the signals, not the start order, decide.");
+    Ok(())
+}
