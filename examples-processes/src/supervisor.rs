@@ -292,6 +292,8 @@ pub struct Outcome {
     pub reloads: u32,
     /// Children of the master still in /proc when it returned (must be 0).
     pub leftovers: usize,
+    /// From the stop request (signal or timer) until every worker was reaped.
+    pub stop_took: Duration,
 }
 
 impl Outcome {
@@ -440,6 +442,8 @@ mod linux {
         me: Pid,
         restarts: u32,
         reloads: u32,
+        /// When the current stop began (for `Outcome::stop_took`).
+        stop_began: Option<Instant>,
     }
 
     pub fn describe(status: &WaitStatus) -> String {
@@ -492,6 +496,7 @@ mod linux {
                 me: getpid(),
                 restarts: 0,
                 reloads: 0,
+                stop_began: None,
             })
         }
 
@@ -537,6 +542,7 @@ mod linux {
                         }
                         Signal::SIGINT => {
                             say_as(MASTER, "SIGINT: stopping at once (SIGKILL to every worker)");
+                            self.stop_began = Some(Instant::now());
                             let killed = self.kill_remaining();
                             return Ok(self.outcome(StopReason::Interrupt, 0, killed));
                         }
@@ -694,6 +700,7 @@ mod linux {
         fn stop_workers(&mut self) -> Result<Stopped, SupervisorError> {
             let grace = self.config.grace;
             let mut stopped = Stopped::default();
+            self.stop_began = Some(Instant::now());
             for slot in &mut self.slots {
                 slot.restart_at = None;
                 if let Some(pid) = slot.pid {
@@ -807,6 +814,7 @@ mod linux {
                 )));
             }
             self.reloads += 1;
+            self.stop_began = None;
             for index in 0..self.slots.len() {
                 self.slots[index].crashes_in_a_row = 0;
                 self.start(index);
@@ -819,6 +827,7 @@ mod linux {
             // was reaped above, so this must be empty.
             let left = crate::hygiene::leftover_children();
             let leftovers = left.alive.len() + left.zombies.len();
+            let stop_took = self.stop_began.map(|at| at.elapsed()).unwrap_or_default();
             say_as(
                 MASTER,
                 format!(
@@ -832,6 +841,7 @@ mod linux {
                 restarts: self.restarts,
                 reloads: self.reloads,
                 leftovers,
+                stop_took,
             }
         }
     }
@@ -988,6 +998,7 @@ mod tests {
             restarts: 0,
             reloads: 0,
             leftovers: 0,
+            stop_took: Duration::ZERO,
         };
         assert_eq!(outcome.exit_code(), 130);
         let outcome = Outcome {

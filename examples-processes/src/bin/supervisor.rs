@@ -40,6 +40,12 @@
 //!   - Ctrl-C (SIGINT): the master kills them at once;
 //!   - `kill -KILL <master pid>`: the workers notice and exit by themselves.
 //!
+//! Stopping takes about a millisecond even with 1 s between lines, because
+//! a worker pauses on its flag (`Event.wait(1)`), which wakes at once; with
+//! `--plain-sleep` it pauses like the notes' `time.sleep(1)` and a stop waits
+//! for the sleep to end. The final lines say how long the stop took. (Each
+//! proceso's clock in the output starts when that proceso starts.)
+//!
 //! With `--crash-after 2` worker 0 aborts after two lines, over and over: the
 //! restart delay doubles (0, 100, 200, 400 ms ...) so a crash loop cannot eat
 //! the machine. With `--stubborn-worker 1` worker 1 ignores its flag and the
@@ -87,6 +93,10 @@ struct Args {
     /// After SIGTERM, how long workers have to leave before SIGKILL, in ms.
     #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     grace_ms: u64,
+    /// Pause with a plain sleep, as the notes' `time.sleep(1)`, instead of
+    /// waiting on the flag (`Event.wait`): a stop then waits out the pause.
+    #[arg(long)]
+    plain_sleep: bool,
     /// Stop by itself after this many ms, as on SIGTERM (default: run until a signal).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
     stop_after_ms: Option<u64>,
@@ -117,7 +127,8 @@ fn printer(context: &WorkerContext, args: &Args) {
         if crash_after.is_some_and(|n| lines >= n) {
             crash(&me, lines);
         }
-        if told {
+        if told || args.plain_sleep {
+            // The notes' `time.sleep(1)`: deaf to the flag until it ends.
             std::thread::sleep(interval);
         } else {
             // `Event.wait(1)` rather than `time.sleep(1)`: the pause ends at
@@ -206,7 +217,8 @@ fn master(args: &Args) -> anyhow::Result<i32> {
         outcome.stopped_gracefully, outcome.killed, args.grace_ms
     );
     println!(
-        "Children of the master left running or unreaped: {} (checked in /proc).",
+        "The stop took {} ms. Children of the master left running or unreaped: {} (checked in /proc).",
+        outcome.stop_took.as_millis(),
         outcome.leftovers
     );
     Ok(outcome.exit_code())
