@@ -39,13 +39,14 @@
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::process::Stdio;
 use std::sync::mpsc::{self, Receiver};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
 use examples_processes::child::{self, Child, self_command};
 use serde::{Deserialize, Serialize};
 use shared::output::{elapsed, format_line, heading, say_as};
+use shared::timing::format_duration;
 use shared::workload::{DEFAULT_N, seed_for, sum_random};
 
 /// The role of the re-executed child.
@@ -63,6 +64,9 @@ struct Args {
     /// How many random numbers the "sum_random" request adds (the notes use 1,000,000).
     #[arg(long, default_value_t = DEFAULT_N, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     n: u64,
+    /// How many small requests to time for the round-trip figure (0 = skip).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pings: u32,
     /// How long the parent waits for each reply, in ms.
     #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     timeout_ms: u64,
@@ -201,7 +205,10 @@ fn serve() -> anyhow::Result<()> {
         };
         let reply = match postcard::from_bytes::<Request>(&frame) {
             Ok(request) => {
-                log(&format!("request {}: {}", request.id, short(&request.op)));
+                // The timed pings (ids from 1000) are not logged one by one.
+                if request.id < 1_000 {
+                    log(&format!("request {}: {}", request.id, short(&request.op)));
+                }
                 handle(request)
             }
             // A bad PAYLOAD in a well-framed message: the next frame is still
@@ -336,6 +343,18 @@ fn client(args: &Args) -> anyhow::Result<()> {
     )?;
     matched += u32::from(kept_serving);
 
+    // A figure, not a claim: how long one small request takes there and back.
+    let round_trip = if args.pings > 0 {
+        Some(time_round_trips(
+            &mut to_child,
+            &replies,
+            limit,
+            args.pings,
+        )?)
+    } else {
+        None
+    };
+
     // Closing its stdin is how the child learns we are done.
     drop(to_child);
     let exit = server.wait_or_kill(limit)?;
@@ -353,11 +372,53 @@ fn client(args: &Args) -> anyhow::Result<()> {
         "and the child kept serving: {}. serde decoded only the declared types: data, never code.",
         if kept_serving { "yes" } else { "NO" }
     );
+    if let Some((median, p90)) = round_trip {
+        println!(
+            "Round trip (request + reply through two pipes, encode + decode): median {}, p90 {} over {} requests.",
+            format_duration(median),
+            format_duration(p90),
+            args.pings
+        );
+    }
     ensure!(
         matched == total && exit.success(),
         "a reply did not match, or the child failed ({exit})"
     );
     Ok(())
+}
+
+/// Sends `count` small requests one at a time, each checked, and returns the
+/// median and 90th percentile of their round trips. (They swing a lot from
+/// run to run on a shared machine: a figure to look at, never to assert.)
+fn time_round_trips(
+    to_child: &mut impl Write,
+    replies: &Receiver<anyhow::Result<Reply>>,
+    limit: Duration,
+    count: u32,
+) -> anyhow::Result<(Duration, Duration)> {
+    let mut times = Vec::with_capacity(count as usize);
+    for n in 0..count {
+        let id = 1_000 + n;
+        let request = Request {
+            id,
+            op: Op::Upper("ping".into()),
+        };
+        let bytes = postcard::to_stdvec(&request)?;
+        let started = Instant::now();
+        write_frame(to_child, &bytes).context("send a ping")?;
+        let got = replies
+            .recv_timeout(limit)
+            .with_context(|| format!("no reply to ping {id} within {limit:?}"))??;
+        times.push(started.elapsed());
+        let want = Reply::Done {
+            id,
+            answer: Answer::Text("PING".into()),
+        };
+        ensure!(got == want, "ping {id} got {got:?}");
+    }
+    times.sort_unstable();
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    Ok((at(0.5), at(0.9)))
 }
 
 /// Sends one request, waits (deadline) for its reply, and checks it: same
