@@ -1,0 +1,301 @@
+//! Memoria compartida: a Value and an Array shared by procesos; lost updates, atomics, a lock.
+//!
+//! Ports: notes 000, "Memoria compartida" ("colecciones de datos
+//! sincronizadas ... COMPARTIDAS entre procesos"), and 003, IPC with
+//! `Value` and `Array`.
+//!
+//! Python:
+//! ```python
+//! def f(n, a):
+//!     n.value = 3.1415927
+//!     for i in range(len(a)):
+//!         a[i] = -a[i]
+//!
+//! num = Value('d', 0.0); arr = Array('i', range(10))
+//! p = Process(target=f, args=(num, arr)); p.start(); p.join()
+//! print(num.value, arr[:])          # the child's writes ARE seen here
+//!
+//! def count(v):                     # from several processes at once:
+//!     for _ in range(N):
+//!         v.value += 1              # read, then write: updates are lost
+//!         # with v.get_lock(): v.value += 1   would lose none
+//! ```
+//! Rust: `examples_processes::shmem` builds `Value`, `Array` and `Locked`
+//! on an anonymous `mmap(MAP_SHARED)` made before `fork`, so the children
+//! write into the very memory the parent reads (compare `process_context`,
+//! where each child wrote to its own copy). Then several forked children
+//! add 1 to one shared counter many times, four ways:
+//! - no lock: read, then write back (Python's `v.value += 1`): updates lost;
+//! - a `std::sync::Mutex` around it: each process locks *its own copy* of
+//!   the mutex (fork copied it), so it excludes nobody: still lost;
+//! - an atomic `fetch_add`: one indivisible read-modify-write: none lost;
+//! - a spin lock whose lock word lives in the shared mapping: none lost.
+//!
+//! The children wait at a start line (a shared counter) so that they really
+//! run at the same time on different cores.
+//!
+//! Forked children do only async-signal-safe work: atomics, plain memory,
+//! `sched_yield`; this process starts no thread, as fork requires.
+//!
+//! What you see: the Value and Array changed by the child; then a table
+//! with, for each way, the count expected, the count got, the updates lost,
+//! and the time it took. Lost updates need two cores running at once: on a
+//! one-core machine the unsynchronised rows may lose nothing (or little).
+//!
+//! Run: cargo run --release -p examples-processes --bin shared_memory
+//!      cargo run --release -p examples-processes --bin shared_memory -- --processes 4 --iterations 1000000
+#![forbid(unsafe_code)]
+
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::ensure;
+use clap::Parser;
+use examples_processes::child::{Child, say_from_fork};
+use examples_processes::shmem::{Array, Locked, Value};
+use shared::output::{heading, say};
+use shared::timing::format_duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "Value and Array in shared memory across procesos: lost updates, atomics, a cross-process lock"
+)]
+struct Args {
+    /// Processes incrementing the shared counter at once.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(2..=16))]
+    processes: u64,
+    /// Increments per process, for each way of counting.
+    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    iterations: u64,
+    /// Runs allowed for each unsynchronised way to show a loss: on a busy
+    /// machine the processes may happen not to run at the same time.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
+    attempts: u64,
+}
+
+/// One way of adding 1 to the shared counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    NoLock,
+    StdMutex,
+    Atomic,
+    SharedLock,
+}
+
+impl Way {
+    const ALL: [Way; 4] = [Way::NoLock, Way::StdMutex, Way::Atomic, Way::SharedLock];
+
+    /// Whether this way is expected to lose updates.
+    fn lossy(self) -> bool {
+        matches!(self, Way::NoLock | Way::StdMutex)
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Way::NoLock => "no lock (read, then write)",
+            Way::StdMutex => "std Mutex (one copy per process)",
+            Way::Atomic => "atomic fetch_add",
+            Way::SharedLock => "spin lock in the shared memory",
+        }
+    }
+}
+
+/// What sits in shared memory for the counting runs.
+struct Shared {
+    /// The children wait here until all of them are ready.
+    start_line: Value<u64>,
+    /// The counter for the lock-free ways.
+    counter: Value<u64>,
+    /// The counter behind the cross-process lock.
+    locked: Locked<u64>,
+}
+
+/// The children's loop. Runs in a forked child: atomics and memory only.
+fn count(way: Way, shared: &Shared, private_mutex: &Mutex<()>, processes: u64, iterations: u64) {
+    // Start line: arrive, then wait for the others.
+    shared.start_line.fetch_add(1);
+    while shared.start_line.get() < processes {
+        std::hint::spin_loop();
+        std::thread::yield_now();
+    }
+    for _ in 0..iterations {
+        match way {
+            Way::NoLock => shared.counter.add_unsynchronised(1),
+            Way::StdMutex => {
+                // This process's own copy of the mutex: fork copied it.
+                let _guard = private_mutex.lock().unwrap_or_else(PoisonError::into_inner);
+                shared.counter.add_unsynchronised(1);
+            }
+            Way::Atomic => {
+                shared.counter.fetch_add(1);
+            }
+            Way::SharedLock => *shared.locked.lock() += 1,
+        }
+    }
+}
+
+/// The result of one way.
+struct Row {
+    way: Way,
+    expected: u64,
+    got: u64,
+    took: Duration,
+    /// Which run this is (1 unless a lossy way had to be run again).
+    run: u64,
+}
+
+impl Row {
+    fn lost(&self) -> u64 {
+        self.expected.saturating_sub(self.got)
+    }
+}
+
+fn run_way(way: Way, args: &Args, run: u64) -> anyhow::Result<Row> {
+    let shared = Shared {
+        start_line: Value::new(0)?,
+        counter: Value::new(0)?,
+        locked: Locked::new(0)?,
+    };
+    let private_mutex = Mutex::new(());
+    let started = Instant::now();
+    let mut children = Vec::new();
+    for index in 0..args.processes {
+        let child = Child::fork(format!("counter-{index}"), || {
+            count(
+                way,
+                &shared,
+                &private_mutex,
+                args.processes,
+                args.iterations,
+            );
+            0
+        })?;
+        children.push(child);
+    }
+    for child in &mut children {
+        let exit = child.wait_or_kill(Duration::from_secs(300))?;
+        ensure!(exit.success(), "{} did not end well: {exit}", child.name());
+    }
+    let took = started.elapsed();
+    let got = match way {
+        Way::SharedLock => shared.locked.get(),
+        _ => shared.counter.get(),
+    };
+    if way == Way::SharedLock {
+        say(format!(
+            "{}: the lock was found taken {} times",
+            way.label(),
+            shared.locked.contended()
+        ));
+    }
+    Ok(Row {
+        way,
+        expected: args.processes * args.iterations,
+        got,
+        took,
+        run,
+    })
+}
+
+/// Runs `way`; a lossy way is run again (up to `--attempts` times) while it
+/// loses nothing, which happens when the processes did not overlap.
+fn run_until_shown(way: Way, args: &Args) -> anyhow::Result<Row> {
+    let mut run = 1;
+    loop {
+        let row = run_way(way, args, run)?;
+        if !way.lossy() || row.lost() > 0 || run == args.attempts {
+            return Ok(row);
+        }
+        say(format!(
+            "{}: run {run} lost nothing: the processes did not run at the same time \
+             (a busy machine?); running it again",
+            way.label()
+        ));
+        run += 1;
+    }
+}
+
+fn value_and_array() -> anyhow::Result<()> {
+    heading("1. Value('d') and Array('i') written by a child, read by the parent");
+    let num = Value::new(0.0f64)?;
+    let arr = Array::<i32>::from_slice(&(0..10).collect::<Vec<i32>>())?;
+    say(format!(
+        "before: num = {}, arr = {:?}",
+        num.get(),
+        arr.to_vec()
+    ));
+    let mut child = Child::fork("value-array", || {
+        num.set(std::f64::consts::PI);
+        for i in 0..arr.len() {
+            let value = arr.get(i).unwrap_or(0);
+            arr.set(i, -value);
+        }
+        say_from_fork("hijo", format_args!("set num = pi and negated arr"));
+        0
+    })?;
+    let exit = child.wait_or_kill(Duration::from_secs(30))?;
+    ensure!(exit.success(), "the child did not end well: {exit}");
+    say(format!(
+        "after join: num = {}, arr = {:?}",
+        num.get(),
+        arr.to_vec()
+    ));
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    shared::output::start();
+    value_and_array()?;
+
+    heading(&format!(
+        "2. {} processes each add 1 to one shared counter {} times",
+        args.processes, args.iterations
+    ));
+    let mut rows = Vec::new();
+    for way in Way::ALL {
+        rows.push(run_until_shown(way, &args)?);
+    }
+    println!();
+    println!(
+        "{:<34}  {:>12}  {:>12}  {:>12}  {:>10}  {:>4}",
+        "how", "expected", "got", "lost", "time", "run"
+    );
+    for row in &rows {
+        println!(
+            "{:<34}  {:>12}  {:>12}  {:>12}  {:>10}  {:>4}",
+            row.way.label(),
+            row.expected,
+            row.got,
+            row.lost(),
+            format_duration(row.took),
+            row.run
+        );
+    }
+    let lost = |way: Way| rows.iter().find(|r| r.way == way).map_or(0, Row::lost);
+    println!();
+    for row in &rows {
+        say(format!("{}: lost {}", row.way.label(), row.lost()));
+    }
+    println!();
+    println!(
+        "What you saw: the child's writes to the Value and the Array reached the parent (shared"
+    );
+    println!(
+        "memory). Counting without a lock lost {} of {} updates, and with a std Mutex {}: each",
+        lost(Way::NoLock),
+        args.processes * args.iterations,
+        lost(Way::StdMutex)
+    );
+    println!(
+        "process locked its own copy. fetch_add lost {} and the lock in shared memory lost {}:",
+        lost(Way::Atomic),
+        lost(Way::SharedLock)
+    );
+    println!("an indivisible update, or a lock that every process really shares.");
+    ensure!(
+        lost(Way::Atomic) == 0 && lost(Way::SharedLock) == 0,
+        "an update was lost under an atomic or a lock: that is a bug"
+    );
+    Ok(())
+}
