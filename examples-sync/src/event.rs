@@ -55,14 +55,21 @@ impl Event {
 
     /// Sets the flag and wakes every waiting thread.
     pub fn set(&self) {
-        let mut state = lock(&self.state);
-        if !state.set {
+        let wake = {
+            let mut state = lock(&self.state);
+            if state.set {
+                return; // already set: nobody can be waiting
+            }
             state.set = true;
             state.generation = state.generation.wrapping_add(1);
-            // Every waiter, not one: each of them is waiting for this.
-            // (Inside the lock here: a waiter's generation check and its
-            // going to sleep are one step under the same lock, so whichever
-            // order things happen in, no waiter misses this.)
+            state.waiting > 0
+        };
+        // Every waiter, not one: each of them is waiting for this. After
+        // unlocking, so they do not wake straight into a held lock; safe,
+        // because a waiter counted in `waiting` checked the flag and went
+        // to sleep in one step under the lock, before our change. With
+        // nobody waiting, the wake-up call (a system call) is skipped.
+        if wake {
             self.changed.notify_all();
         }
     }
@@ -183,7 +190,10 @@ mod tests {
                     tx.send(i).unwrap();
                 });
             }
-            assert!(rx.recv_timeout(Duration::from_millis(50)).is_err(), "woke before set");
+            assert!(
+                rx.recv_timeout(Duration::from_millis(50)).is_err(),
+                "woke before set"
+            );
             event.set();
             let mut woken: Vec<i32> = (0..5).map(|_| rx.recv_timeout(LONG).unwrap()).collect();
             woken.sort();

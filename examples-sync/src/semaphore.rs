@@ -364,9 +364,14 @@ mod tests {
             // The waiter cannot get through before the release.
             assert!(rx.recv_timeout(Duration::from_millis(50)).is_err());
             sem.release();
-            rx.recv_timeout(LONG).expect("the release did not wake the waiter");
+            rx.recv_timeout(LONG)
+                .expect("the release did not wake the waiter");
         });
-        assert_eq!(sem.available(), 0, "the waiter forgot (consumed) the permit");
+        assert_eq!(
+            sem.available(),
+            0,
+            "the waiter forgot (consumed) the permit"
+        );
     }
 
     #[test]
@@ -513,7 +518,11 @@ mod loom_tests {
                 sem.release();
             }
             assert!(timed.join().unwrap());
-            assert_eq!(sem.available(), 1, "the timed waiter's guard gave its permit back");
+            assert_eq!(
+                sem.available(),
+                1,
+                "the timed waiter's guard gave its permit back"
+            );
         });
     }
 
