@@ -40,12 +40,29 @@ fn no_hilo_starts_a_phase_before_all_finished_the_previous_one() {
     let spans = records(&out);
     assert_eq!(spans.len() as u64, threads * phases, "{out}");
     for phase in 2..=phases {
-        let latest_end = spans.iter().filter(|s| s.0 == phase - 1).map(|s| s.3).max().unwrap();
-        let earliest_start = spans.iter().filter(|s| s.0 == phase).map(|s| s.2).min().unwrap();
-        assert!(earliest_start >= latest_end, "phase {phase} began early:\n{out}");
+        let latest_end = spans
+            .iter()
+            .filter(|s| s.0 == phase - 1)
+            .map(|s| s.3)
+            .max()
+            .unwrap();
+        let earliest_start = spans
+            .iter()
+            .filter(|s| s.0 == phase)
+            .map(|s| s.2)
+            .min()
+            .unwrap();
+        assert!(
+            earliest_start >= latest_end,
+            "phase {phase} began early:\n{out}"
+        );
     }
     assert!(out.contains("finished the one before: yes"), "{out}");
     assert!(!out.contains("WRONG"), "{out}");
     // Exactly one leader per barrier round.
-    assert_eq!(out.matches("(is_leader)").count() as u64, phases - 1, "{out}");
+    assert_eq!(
+        out.matches("(is_leader)").count() as u64,
+        phases - 1,
+        "{out}"
+    );
 }

@@ -21,10 +21,27 @@ fn the_extra_release_is_an_error() {
     let out = run(&["--permits", "3"]);
     assert!(!out.contains("WRONG"), "{out}");
     assert!(out.contains("release() -> Ok(())"), "{out}");
-    assert!(out.contains("extra release -> Err: semaphore released too many times"), "{out}");
-    assert_eq!(number_after(&out, "available after the refused release:"), Some(3.0), "{out}");
-    assert!(out.contains("with one permit out on a guard -> Err"), "{out}");
-    assert_eq!(number_after(&out, "guard dropped; available:"), Some(3.0), "{out}");
+    assert!(
+        out.contains("extra release -> Err: semaphore released too many times"),
+        "{out}"
+    );
+    assert_eq!(
+        number_after(&out, "available after the refused release:"),
+        Some(3.0),
+        "{out}"
+    );
+    assert!(
+        out.contains("with one permit out on a guard -> Err"),
+        "{out}"
+    );
+    assert_eq!(
+        number_after(&out, "guard dropped; available:"),
+        Some(3.0),
+        "{out}"
+    );
     // The plain semaphore grew past its start.
-    assert!(out.contains("plain Semaphore(3) after an extra release: available 4"), "{out}");
+    assert!(
+        out.contains("plain Semaphore(3) after an extra release: available 4"),
+        "{out}"
+    );
 }

@@ -29,12 +29,25 @@ fn assert_perfect(out: &str, produced: f64, capacity: f64) {
 #[test]
 fn slow_consumers_fill_the_buffer_and_nothing_is_lost() {
     let out = run(&[
-        "--producers", "2", "--consumers", "2", "--items", "6", "--capacity", "2",
-        "--produce-ms", "1", "--consume-ms", "10",
+        "--producers",
+        "2",
+        "--consumers",
+        "2",
+        "--items",
+        "6",
+        "--capacity",
+        "2",
+        "--produce-ms",
+        "1",
+        "--consume-ms",
+        "10",
     ]);
     assert_perfect(&out, 12.0, 2.0);
     // Consumers ten times slower than producers: the producers had to wait.
-    assert!(out.contains("buffer full (2 of 2): waiting for room"), "{out}");
+    assert!(
+        out.contains("buffer full (2 of 2): waiting for room"),
+        "{out}"
+    );
     assert!(out.contains("put item"), "{out}");
     assert!(out.contains("buffer closed and empty: done"), "{out}");
 }
@@ -42,8 +55,19 @@ fn slow_consumers_fill_the_buffer_and_nothing_is_lost() {
 #[test]
 fn many_hilos_many_items_stay_exact() {
     let out = run(&[
-        "--producers", "4", "--consumers", "3", "--items", "2000", "--capacity", "5",
-        "--produce-ms", "0", "--consume-ms", "0", "--quiet",
+        "--producers",
+        "4",
+        "--consumers",
+        "3",
+        "--items",
+        "2000",
+        "--capacity",
+        "5",
+        "--produce-ms",
+        "0",
+        "--consume-ms",
+        "0",
+        "--quiet",
     ]);
     assert_perfect(&out, 8000.0, 5.0);
 }

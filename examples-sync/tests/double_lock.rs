@@ -22,7 +22,9 @@ fn run(args: &[&str]) -> String {
 fn timeouts_detect_both_deadlocks_and_the_fix_completes() {
     let out = run(&["--timeout-ms", "50"]);
     assert!(
-        out.contains("self-deadlock detected after 50 ms: hilo-solo holds [cuenta] and waits for cuenta"),
+        out.contains(
+            "self-deadlock detected after 50 ms: hilo-solo holds [cuenta] and waits for cuenta"
+        ),
         "{out}"
     );
     // Who holds what and waits for what, for both hilos of the cycle.
@@ -45,8 +47,21 @@ fn parking_lots_detector_finds_both_cycles_in_plain_lock_calls() {
     let out = run(&["--timeout-ms", "20", "--check-ms", "20"]);
     let reports = out.matches("parking_lot detector: deadlock #1").count();
     assert_eq!(reports, 2, "{out}");
-    assert!(out.contains("stuck: hilo-solo holds [cuenta] and waits for cuenta"), "{out}");
-    assert!(out.contains("stuck: hilo-1 holds [a] and waits for b"), "{out}");
-    assert!(out.contains("stuck: hilo-2 holds [b] and waits for a"), "{out}");
-    assert_eq!(number_after(&out, "stuck hilos in total:"), Some(3.0), "{out}");
+    assert!(
+        out.contains("stuck: hilo-solo holds [cuenta] and waits for cuenta"),
+        "{out}"
+    );
+    assert!(
+        out.contains("stuck: hilo-1 holds [a] and waits for b"),
+        "{out}"
+    );
+    assert!(
+        out.contains("stuck: hilo-2 holds [b] and waits for a"),
+        "{out}"
+    );
+    assert_eq!(
+        number_after(&out, "stuck hilos in total:"),
+        Some(3.0),
+        "{out}"
+    );
 }

@@ -32,6 +32,9 @@ fn all_waiters_wake_on_set_and_timeouts_report_unset() {
     let waited = number_after(&out, "on an unset event returned false after").unwrap();
     assert!(waited >= 40.0, "returned before its timeout: {out}");
     assert!(out.contains("on a set event returned true"), "{out}");
-    assert!(out.contains("after clear(): is_set false, wait_timeout returned false"), "{out}");
+    assert!(
+        out.contains("after clear(): is_set false, wait_timeout returned false"),
+        "{out}"
+    );
     assert_eq!(number_after(&out, "pulse woke:"), Some(4.0), "{out}");
 }

@@ -18,23 +18,68 @@ fn run(args: &[&str]) -> String {
 
 #[test]
 fn counts_are_exact_and_one_hilo_holds_at_a_time() {
-    let out = run(&["--threads", "3", "--iterations", "10000", "--rounds", "2", "--hold-ms", "5"]);
-    assert_eq!(number_after(&out, "std::sync::Mutex final count:"), Some(30_000.0), "{out}");
-    assert_eq!(number_after(&out, "parking_lot::Mutex final count:"), Some(30_000.0), "{out}");
-    assert_eq!(number_after(&out, "max holding at once:"), Some(1.0), "{out}");
+    let out = run(&[
+        "--threads",
+        "3",
+        "--iterations",
+        "10000",
+        "--rounds",
+        "2",
+        "--hold-ms",
+        "5",
+    ]);
+    assert_eq!(
+        number_after(&out, "std::sync::Mutex final count:"),
+        Some(30_000.0),
+        "{out}"
+    );
+    assert_eq!(
+        number_after(&out, "parking_lot::Mutex final count:"),
+        Some(30_000.0),
+        "{out}"
+    );
+    assert_eq!(
+        number_after(&out, "max holding at once:"),
+        Some(1.0),
+        "{out}"
+    );
 }
 
 #[test]
 fn the_guard_releases_on_scope_exit_early_return_and_panic() {
-    let out = run(&["--threads", "2", "--iterations", "10", "--rounds", "1", "--hold-ms", "1"]);
-    assert!(out.contains("inside the scope: try_lock from another hilo: refused"), "{out}");
-    assert!(out.contains("after the scope: try_lock from another hilo: got it"), "{out}");
-    assert!(out.contains("after the early return: try_lock from another hilo: got it"), "{out}");
+    let out = run(&[
+        "--threads",
+        "2",
+        "--iterations",
+        "10",
+        "--rounds",
+        "1",
+        "--hold-ms",
+        "1",
+    ]);
+    assert!(
+        out.contains("inside the scope: try_lock from another hilo: refused"),
+        "{out}"
+    );
+    assert!(
+        out.contains("after the scope: try_lock from another hilo: got it"),
+        "{out}"
+    );
+    assert!(
+        out.contains("after the early return: try_lock from another hilo: got it"),
+        "{out}"
+    );
     assert!(!out.contains("WRONG"), "{out}");
     // std: the panic poisoned the mutex, the lock was released by unwinding,
     // and the half-updated value (10 + 1) is still reachable.
     assert!(out.contains("std Mutex poisoned: true"), "{out}");
-    assert!(out.contains("Err(PoisonError); into_inner() recovers value 11"), "{out}");
+    assert!(
+        out.contains("Err(PoisonError); into_inner() recovers value 11"),
+        "{out}"
+    );
     // parking_lot: no poisoning, the lock is free.
-    assert!(out.contains("parking_lot lock() after the panic: got it at once, value 11"), "{out}");
+    assert!(
+        out.contains("parking_lot lock() after the panic: got it at once, value 11"),
+        "{out}"
+    );
 }

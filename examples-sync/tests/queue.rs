@@ -33,11 +33,25 @@ fn assert_exact(out: &str, label: &str, produced: f64) {
     assert_eq!(number_after(line, "out of order:"), Some(0.0), "{line}");
 }
 
-const QUEUES: [&str; 4] = ["std mpsc (close)", "crossbeam (close)", "crossbeam (sentinel)", "BoundedQueue (close)"];
+const QUEUES: [&str; 4] = [
+    "std mpsc (close)",
+    "crossbeam (close)",
+    "crossbeam (sentinel)",
+    "BoundedQueue (close)",
+];
 
 #[test]
 fn several_producers_and_consumers_lose_and_duplicate_nothing() {
-    let out = run(&["--producers", "3", "--consumers", "3", "--items", "2000", "--capacity", "4"]);
+    let out = run(&[
+        "--producers",
+        "3",
+        "--consumers",
+        "3",
+        "--items",
+        "2000",
+        "--capacity",
+        "4",
+    ]);
     for label in QUEUES {
         assert_exact(&out, label, 6000.0);
     }
@@ -51,7 +65,16 @@ fn several_producers_and_consumers_lose_and_duplicate_nothing() {
 
 #[test]
 fn a_one_slot_queue_and_one_consumer_still_deliver_everything() {
-    let out = run(&["--producers", "4", "--consumers", "1", "--items", "300", "--capacity", "1"]);
+    let out = run(&[
+        "--producers",
+        "4",
+        "--consumers",
+        "1",
+        "--items",
+        "300",
+        "--capacity",
+        "1",
+    ]);
     for label in QUEUES {
         assert_exact(&out, label, 1200.0);
     }

@@ -23,13 +23,24 @@ fn never_more_than_n_inside() {
     assert!((1.0..=2.0).contains(&most), "{out}");
     assert!((1.0..=2.0).contains(&overlap), "{out}");
     assert_eq!(number_after(&out, "queries done:"), Some(6.0), "{out}");
-    assert!(out.contains("acquire_timeout(50 ms) with 2 of 2 permits out: None"), "{out}");
+    assert!(
+        out.contains("acquire_timeout(50 ms) with 2 of 2 permits out: None"),
+        "{out}"
+    );
     assert_eq!(number_after(&out, "all permits back:"), Some(2.0), "{out}");
 }
 
 #[test]
 fn one_permit_is_a_lock() {
     let out = run(&["--permits", "1", "--threads", "4", "--query-ms", "5"]);
-    assert_eq!(number_after(&out, "max inside at once:"), Some(1.0), "{out}");
-    assert_eq!(number_after(&out, "timeline max overlap:"), Some(1.0), "{out}");
+    assert_eq!(
+        number_after(&out, "max inside at once:"),
+        Some(1.0),
+        "{out}"
+    );
+    assert_eq!(
+        number_after(&out, "timeline max overlap:"),
+        Some(1.0),
+        "{out}"
+    );
 }

@@ -24,10 +24,19 @@ fn position(text: &str, needle: &str) -> usize {
 fn the_waiter_proceeds_only_after_the_signal() {
     let out = run(&["--delay-ms", "100", "--stages", "5"]);
     assert!(!out.contains("WRONG"), "{out}");
-    assert!(out.contains("before the signal, the waiter had proceeded: no"), "{out}");
-    assert!(out.contains("the waiter proceeded after the signal: yes"), "{out}");
+    assert!(
+        out.contains("before the signal, the waiter had proceeded: no"),
+        "{out}"
+    );
+    assert!(
+        out.contains("the waiter proceeded after the signal: yes"),
+        "{out}"
+    );
     // The waiter's line saying it went on comes after main decided to signal.
-    assert!(position(&out, "had proceeded: no") < position(&out, "got the signal, proceeding"), "{out}");
+    assert!(
+        position(&out, "had proceeded: no") < position(&out, "got the signal, proceeding"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -39,7 +39,9 @@ use shared::output::{heading, say};
 use shared::timeline::{Kind, Timeline, terminal_width};
 
 #[derive(Parser, Debug)]
-#[command(about = "Hilos meet at a Barrier between phases: nobody starts phase 2 before all finish phase 1")]
+#[command(
+    about = "Hilos meet at a Barrier between phases: nobody starts phase 2 before all finish phase 1"
+)]
 struct Args {
     /// Hilos meeting at the barrier.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(2..=64))]
@@ -65,24 +67,38 @@ fn worker(id: u64, args: &Args, barrier: &Barrier, timeline: &Timeline, record: 
     let lane = format!("hilo-{id}");
     let origin = timeline.origin();
     for phase in 1..=args.phases {
-        let speed = if phase % 2 == 1 { id + 1 } else { args.threads - id };
+        let speed = if phase % 2 == 1 {
+            id + 1
+        } else {
+            args.threads - id
+        };
         let start = Instant::now();
-        timeline.span(&lane, Kind::Cpu, || thread::sleep(Duration::from_millis(args.work_ms * speed)));
+        timeline.span(&lane, Kind::Cpu, || {
+            thread::sleep(Duration::from_millis(args.work_ms * speed))
+        });
         let end = Instant::now();
-        record.spans.lock().unwrap_or_else(PoisonError::into_inner).push((
-            phase,
-            id,
-            (start - origin).as_micros(),
-            (end - origin).as_micros(),
-        ));
+        record
+            .spans
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((
+                phase,
+                id,
+                (start - origin).as_micros(),
+                (end - origin).as_micros(),
+            ));
         let at = (end - origin).as_micros();
         if phase == args.phases {
             say(format!("phase {phase} done at {at} µs: finished"));
         } else {
-            say(format!("phase {phase} done at {at} µs; waiting at the barrier"));
+            say(format!(
+                "phase {phase} done at {at} µs; waiting at the barrier"
+            ));
             let result = timeline.span(&lane, Kind::Waiting, || barrier.wait());
             if result.is_leader() {
-                say(format!("I am the leader this round (is_leader): everyone finished phase {phase}"));
+                say(format!(
+                    "I am the leader this round (is_leader): everyone finished phase {phase}"
+                ));
             }
         }
     }
@@ -93,8 +109,18 @@ fn worker(id: u64, args: &Args, barrier: &Barrier, timeline: &Timeline, record: 
 fn boundaries(spans: &[(u64, u64, u128, u128)], phases: u64) -> Vec<(u64, u128, u128)> {
     (2..=phases)
         .map(|phase| {
-            let latest_end = spans.iter().filter(|s| s.0 == phase - 1).map(|s| s.3).max().unwrap_or(0);
-            let earliest_start = spans.iter().filter(|s| s.0 == phase).map(|s| s.2).min().unwrap_or(0);
+            let latest_end = spans
+                .iter()
+                .filter(|s| s.0 == phase - 1)
+                .map(|s| s.3)
+                .max()
+                .unwrap_or(0);
+            let earliest_start = spans
+                .iter()
+                .filter(|s| s.0 == phase)
+                .map(|s| s.2)
+                .min()
+                .unwrap_or(0);
             (phase, latest_end, earliest_start)
         })
         .collect()
@@ -110,7 +136,10 @@ fn main() -> anyhow::Result<()> {
     let timeline = Timeline::new();
     let record = Record::default();
 
-    heading(&format!("1. {} hilos, {} phases, one Barrier (arrival order varies)", args.threads, args.phases));
+    heading(&format!(
+        "1. {} hilos, {} phases, one Barrier (arrival order varies)",
+        args.threads, args.phases
+    ));
     thread::scope(|s| -> anyhow::Result<()> {
         for id in 0..args.threads {
             let (args, barrier, timeline, record) = (&args, &barrier, &timeline, &record);
@@ -126,7 +155,10 @@ fn main() -> anyhow::Result<()> {
     print!("{}", timeline.render(terminal_width()));
 
     heading("3. The check");
-    let spans = record.spans.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let spans = record
+        .spans
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
     let mut all_ok = true;
     for (phase, latest_end, earliest_start) in boundaries(&spans, args.phases) {
         let ok = earliest_start >= latest_end;
@@ -138,7 +170,9 @@ fn main() -> anyhow::Result<()> {
         ));
     }
     for (phase, id, start, end) in &spans {
-        say(format!("record: hilo {id} phase {phase} from {start} to {end} µs"));
+        say(format!(
+            "record: hilo {id} phase {phase} from {start} to {end} µs"
+        ));
     }
 
     println!();
@@ -146,6 +180,8 @@ fn main() -> anyhow::Result<()> {
         "What you saw: no hilo started a phase before all finished the one before: {}.",
         if all_ok { "yes" } else { "NO" }
     );
-    println!("The fast hilos waited at the barrier ('.') for the slowest, then all went on together.");
+    println!(
+        "The fast hilos waited at the barrier ('.') for the slowest, then all went on together."
+    );
     Ok(())
 }

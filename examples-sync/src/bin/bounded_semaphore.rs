@@ -50,15 +50,29 @@ fn main() -> anyhow::Result<()> {
     heading("1. Acquire and release as many times as you like, in pairs");
     {
         let guards: Vec<_> = (0..permits).map(|_| sem.acquire()).collect();
-        say(format!("took all {} permits; available: {}", guards.len(), sem.available()));
+        say(format!(
+            "took all {} permits; available: {}",
+            guards.len(),
+            sem.available()
+        ));
     } // every guard released here
-    say(format!("guards dropped; available: {} of {}", sem.available(), sem.bound()));
+    say(format!(
+        "guards dropped; available: {} of {}",
+        sem.available(),
+        sem.bound()
+    ));
 
     heading("2. A permit taken by hand and given back by hand");
     sem.acquire().forget(); // Python: sem.acquire() with no `with`
-    say(format!("acquired without a guard; available: {}", sem.available()));
+    say(format!(
+        "acquired without a guard; available: {}",
+        sem.available()
+    ));
     let first = sem.release();
-    say(format!("release() -> {first:?}; available: {}", sem.available()));
+    say(format!(
+        "release() -> {first:?}; available: {}",
+        sem.available()
+    ));
 
     heading("3. The extra release");
     let extra = sem.release();
@@ -66,17 +80,29 @@ fn main() -> anyhow::Result<()> {
         Ok(()) => say("extra release accepted (WRONG)"),
         Err(e) => say(format!("extra release -> Err: {e}")),
     }
-    say(format!("available after the refused release: {} (bound {})", sem.available(), sem.bound()));
+    say(format!(
+        "available after the refused release: {} (bound {})",
+        sem.available(),
+        sem.bound()
+    ));
 
     heading("4. While a guard holds a permit, a hand-made release is the extra one");
     let guard = sem.acquire();
     let early = sem.release();
     say(format!(
         "release() with one permit out on a guard -> {}",
-        if early.is_err() { "Err (the guard will bring it back)" } else { "Ok (WRONG)" }
+        if early.is_err() {
+            "Err (the guard will bring it back)"
+        } else {
+            "Ok (WRONG)"
+        }
     ));
     drop(guard);
-    say(format!("guard dropped; available: {} of {}", sem.available(), sem.bound()));
+    say(format!(
+        "guard dropped; available: {} of {}",
+        sem.available(),
+        sem.bound()
+    ));
 
     heading("5. The same mistake on a plain Semaphore goes unnoticed");
     let plain = Semaphore::new(permits);

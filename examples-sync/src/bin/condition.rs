@@ -50,7 +50,9 @@ use examples_sync::{BoundedQueue, GetTimeoutError, PutTimeoutError};
 use shared::output::{heading, say};
 
 #[derive(Parser, Debug)]
-#[command(about = "Producer / consumer (proveedor y cliente) on a bounded buffer with Condvar wait / notify")]
+#[command(
+    about = "Producer / consumer (proveedor y cliente) on a bounded buffer with Condvar wait / notify"
+)]
 struct Args {
     /// Proveedores (producers).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
@@ -129,7 +131,10 @@ fn cliente(buffer: &BoundedQueue<Item>, pause: Duration, quiet: bool) -> Vec<Ite
         thread::sleep(pause); // using the item
     }
     if !quiet {
-        say(format!("buffer closed and empty: done after {} items", got.len()));
+        say(format!(
+            "buffer closed and empty: done after {} items",
+            got.len()
+        ));
     }
     got
 }
@@ -139,7 +144,10 @@ fn main() -> anyhow::Result<()> {
     let producers = usize::try_from(args.producers)?;
     let items = usize::try_from(args.items)?;
     let buffer = BoundedQueue::new(usize::try_from(args.capacity)?);
-    let (make, use_) = (Duration::from_millis(args.produce_ms), Duration::from_millis(args.consume_ms));
+    let (make, use_) = (
+        Duration::from_millis(args.produce_ms),
+        Duration::from_millis(args.consume_ms),
+    );
 
     heading(&format!(
         "1. {} proveedores, {} clientes, a buffer of {} (the interleaving varies run to run)",
@@ -166,7 +174,8 @@ fn main() -> anyhow::Result<()> {
             );
         }
         for p in proveedores {
-            p.join().map_err(|_| anyhow::anyhow!("a proveedor panicked"))?;
+            p.join()
+                .map_err(|_| anyhow::anyhow!("a proveedor panicked"))?;
         }
         say("main: every proveedor is done; close() wakes every waiting cliente (notify_all)");
         buffer.close();
@@ -183,14 +192,20 @@ fn main() -> anyhow::Result<()> {
         say(format!("cliente-{id} consumed {} items", got.len()));
     }
     let peak = buffer.peak();
-    say(format!("most the buffer ever held: {peak} of {}", buffer.capacity()));
+    say(format!(
+        "most the buffer ever held: {peak} of {}",
+        buffer.capacity()
+    ));
 
     println!();
     println!(
         "What you saw: {} items produced, {} consumed, {} lost, {} duplicated, {} out of order;",
         report.produced, report.consumed, report.lost, report.duplicated, report.out_of_order
     );
-    println!("the buffer held at most {peak} of {} slots: a full buffer made proveedores wait,", buffer.capacity());
+    println!(
+        "the buffer held at most {peak} of {} slots: a full buffer made proveedores wait,",
+        buffer.capacity()
+    );
     println!("an empty one made clientes wait, and each put / get woke the other side.");
     Ok(())
 }

@@ -57,7 +57,9 @@ use clap::Parser;
 use shared::output::{heading, say};
 
 #[derive(Parser, Debug)]
-#[command(about = "Deadlock on one lock taken twice and on two locks in opposite orders, detected, never hanging")]
+#[command(
+    about = "Deadlock on one lock taken twice and on two locks in opposite orders, detected, never hanging"
+)]
 struct Args {
     /// How long try_lock_for waits before calling it a deadlock, in ms.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=10_000))]
@@ -102,7 +104,10 @@ struct Status {
 
 impl Registry {
     fn update(&self, change: impl FnOnce(&mut Status)) {
-        let mut map = self.by_thread.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut map = self
+            .by_thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let status = map.entry(thread::current().id()).or_insert_with(|| Status {
             name: shared::output::thread_name(),
             ..Status::default()
@@ -122,7 +127,10 @@ impl Registry {
         self.update(|s| s.holds.retain(|held| *held != lock));
     }
     fn status(&self, id: ThreadId) -> Option<Status> {
-        let map = self.by_thread.lock().unwrap_or_else(PoisonError::into_inner);
+        let map = self
+            .by_thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         map.get(&id).cloned()
     }
     fn describe(&self, id: ThreadId) -> String {
@@ -138,7 +146,10 @@ impl Registry {
     }
 }
 
-fn spawn_named(name: &str, body: impl FnOnce() + Send + 'static) -> anyhow::Result<thread::JoinHandle<()>> {
+fn spawn_named(
+    name: &str,
+    body: impl FnOnce() + Send + 'static,
+) -> anyhow::Result<thread::JoinHandle<()>> {
     thread::Builder::new()
         .name(name.to_string())
         .spawn(body)
@@ -154,7 +165,10 @@ fn self_deadlock_with_timeout(timeout: Duration) -> anyhow::Result<()> {
         spawn_named("hilo-solo", move || {
             let _first = account.lock.lock();
             registry.got(account.name);
-            say(format!("took `{}`; now a helper that also locks it is called", account.name));
+            say(format!(
+                "took `{}`; now a helper that also locks it is called",
+                account.name
+            ));
             registry.wants(account.name);
             match account.lock.try_lock_for(timeout) {
                 Some(_) => say("got it twice: impossible with a non-re-entrant lock"),
@@ -169,7 +183,9 @@ fn self_deadlock_with_timeout(timeout: Duration) -> anyhow::Result<()> {
             }
         })?
     };
-    handle.join().map_err(|_| anyhow::anyhow!("hilo-solo panicked"))
+    handle
+        .join()
+        .map_err(|_| anyhow::anyhow!("hilo-solo panicked"))
 }
 
 /// Takes `first` then `second`, the second with a timeout. Both hilos meet
@@ -193,7 +209,10 @@ fn take_both(
             registry.got(second.name);
             *held += 1;
             *other += 1;
-            say(format!("got `{}` then `{}`: work done", first.name, second.name));
+            say(format!(
+                "got `{}` then `{}`: work done",
+                first.name, second.name
+            ));
             registry.released(second.name);
             true
         }
@@ -237,7 +256,9 @@ fn lock_order(opposite: bool, timeout: Duration) -> anyhow::Result<usize> {
             // what forces the deadlock. In one order it would just serialise.
             let meet = opposite.then_some(&*barrier);
             let ok = take_both(first, second, meet, timeout, &registry);
-            registry.update(|s| s.name = format!("{} ({})", s.name, if ok { "done" } else { "gave up" }));
+            registry.update(|s| {
+                s.name = format!("{} ({})", s.name, if ok { "done" } else { "gave up" })
+            });
         })?);
     }
     for h in handles {
@@ -270,7 +291,10 @@ mod detector {
                     ));
                     for thread in cycle {
                         stuck += 1;
-                        say(format!("  stuck: {}", registry.describe(thread.thread_id())));
+                        say(format!(
+                            "  stuck: {}",
+                            registry.describe(thread.thread_id())
+                        ));
                         let frames = format!("{:?}", thread.backtrace());
                         let ours: Vec<&str> = frames
                             .lines()
@@ -329,7 +353,8 @@ mod detector {
         let (a, b) = (Named::new("a"), Named::new("b"));
         let barrier = Arc::new(Barrier::new(2));
         for (name, reversed) in [("hilo-1", false), ("hilo-2", true)] {
-            let (a, b, registry, barrier) = (a.clone(), b.clone(), registry.clone(), barrier.clone());
+            let (a, b, registry, barrier) =
+                (a.clone(), b.clone(), registry.clone(), barrier.clone());
             spawn_named(name, move || {
                 let (first, second) = if reversed { (&b, &a) } else { (&a, &b) };
                 both_forever(first, second, &barrier, &registry);
@@ -375,9 +400,13 @@ fn main() -> anyhow::Result<()> {
     println!();
     println!("What you saw: a lock taken twice by its own hilo, and two locks taken in opposite");
     println!("orders, both deadlocked; a timeout turned each into a report of who held what");
-    println!("and waited for what, and in one global order ({fixed} of 2 done) nothing deadlocked.");
+    println!(
+        "and waited for what, and in one global order ({fixed} of 2 done) nothing deadlocked."
+    );
     if cfg!(feature = "deadlock-detection") {
-        println!("parking_lot's detector found the same two cycles in plain lock() calls, with no timeout.");
+        println!(
+            "parking_lot's detector found the same two cycles in plain lock() calls, with no timeout."
+        );
     }
     println!("The example exits on its own: a deadlock found is reported, never waited out.");
     Ok(())

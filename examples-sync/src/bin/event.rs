@@ -85,7 +85,10 @@ fn wake_everyone(waiters: usize, delay: Duration) -> anyhow::Result<(usize, bool
         }
         drop(tx);
         until_waiting(&event, waiters)?;
-        say(format!("main: {waiters} hilos asleep on the event; setting it in {} ms", delay.as_millis()));
+        say(format!(
+            "main: {waiters} hilos asleep on the event; setting it in {} ms",
+            delay.as_millis()
+        ));
         thread::sleep(delay);
         let set_at = Instant::now();
         event.set();
@@ -108,7 +111,10 @@ fn pulse(waiters: usize) -> anyhow::Result<usize> {
         until_waiting(&event, waiters)?;
         event.set();
         event.clear();
-        say(format!("set() then clear() at once; is_set now: {}", event.is_set()));
+        say(format!(
+            "set() then clear() at once; is_set now: {}",
+            event.is_set()
+        ));
         let woke = handles
             .into_iter()
             .map(|h| h.join().unwrap_or(false))
@@ -126,7 +132,10 @@ fn main() -> anyhow::Result<()> {
     heading("1. Many hilos wait; one set() wakes them all (wake order varies)");
     let (woken, all_after, spread) = wake_everyone(waiters, Duration::from_millis(args.delay_ms))?;
     say(format!("woken: {woken} of {waiters}"));
-    say(format!("all woke after set: {}", if all_after { "yes" } else { "no (WRONG)" }));
+    say(format!(
+        "all woke after set: {}",
+        if all_after { "yes" } else { "no (WRONG)" }
+    ));
     say(format!("first to last wake-up: {} µs", spread.as_micros()));
 
     heading("2. wait with a timeout");
@@ -148,14 +157,19 @@ fn main() -> anyhow::Result<()> {
     ));
     event.clear();
     let cleared = event.wait_timeout(timeout);
-    say(format!("after clear(): is_set {}, wait_timeout returned {cleared}", event.is_set()));
+    say(format!(
+        "after clear(): is_set {}, wait_timeout returned {cleared}",
+        event.is_set()
+    ));
 
     heading("3. A pulse: set() then clear() still wakes those already waiting");
     let pulsed = pulse(waiters.min(4))?;
     say(format!("pulse woke: {pulsed} of {}", waiters.min(4)));
 
     println!();
-    println!("What you saw: one set() woke all {woken} of {waiters} waiting hilos (first to last within");
+    println!(
+        "What you saw: one set() woke all {woken} of {waiters} waiting hilos (first to last within"
+    );
     println!(
         "{} µs); a timed wait on an unset event returned {unset} after its timeout, on a set one",
         spread.as_micros()

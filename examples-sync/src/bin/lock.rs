@@ -45,7 +45,9 @@ use shared::output::{heading, say};
 use shared::timeline::{Kind, Timeline, terminal_width};
 
 #[derive(Parser, Debug)]
-#[command(about = "A Mutex lets one hilo at a time in; its guard releases on scope exit and on panic")]
+#[command(
+    about = "A Mutex lets one hilo at a time in; its guard releases on scope exit and on panic"
+)]
 struct Args {
     /// Hilos sharing the counter.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(2..=64))]
@@ -126,7 +128,11 @@ fn scope_exit() -> anyhow::Result<()> {
         let free = free_from_another_thread(&lock);
         say(format!(
             "inside the scope: try_lock from another hilo: {}",
-            if free { "got it (WRONG)" } else { "refused, we hold it" }
+            if free {
+                "got it (WRONG)"
+            } else {
+                "refused, we hold it"
+            }
         ));
     } // <- the guard is dropped here: Python's end of the `with` block
     let free = free_from_another_thread(&lock);
@@ -156,7 +162,10 @@ fn panic_inside() -> anyhow::Result<()> {
         })
         .join()
     });
-    say(format!("the hilo that panicked was joined: {}", describe_join(&outcome)));
+    say(format!(
+        "the hilo that panicked was joined: {}",
+        describe_join(&outcome)
+    ));
     say(format!("std Mutex poisoned: {}", std_lock.is_poisoned()));
     // The lock itself was released by unwinding: this returns at once, with Err.
     match std_lock.lock() {
@@ -178,7 +187,10 @@ fn panic_inside() -> anyhow::Result<()> {
         })
         .join()
     });
-    say(format!("the hilo that panicked was joined: {}", describe_join(&outcome)));
+    say(format!(
+        "the hilo that panicked was joined: {}",
+        describe_join(&outcome)
+    ));
     let value = *pl_lock
         .try_lock_for(Duration::from_secs(5))
         .context("parking_lot lock still held after the panic")?;
@@ -189,7 +201,11 @@ fn panic_inside() -> anyhow::Result<()> {
 }
 
 fn describe_join<T>(outcome: &thread::Result<T>) -> &'static str {
-    if outcome.is_err() { "Err (it panicked)" } else { "Ok" }
+    if outcome.is_err() {
+        "Err (it panicked)"
+    } else {
+        "Ok"
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -199,15 +215,26 @@ fn main() -> anyhow::Result<()> {
 
     heading("1. Counting under a lock: std Mutex and parking_lot Mutex");
     let std_count = counting::with_std_mutex(threads, args.iterations);
-    say(format!("std::sync::Mutex final count: {std_count} of {expected}"));
+    say(format!(
+        "std::sync::Mutex final count: {std_count} of {expected}"
+    ));
     let pl_count = counting::with_parking_lot(threads, args.iterations);
-    say(format!("parking_lot::Mutex final count: {pl_count} of {expected}"));
+    say(format!(
+        "parking_lot::Mutex final count: {pl_count} of {expected}"
+    ));
 
     heading("2. One hilo at a time: who held the lock when");
-    let timeline = take_turns(args.threads, args.rounds, Duration::from_millis(args.hold_ms));
+    let timeline = take_turns(
+        args.threads,
+        args.rounds,
+        Duration::from_millis(args.hold_ms),
+    );
     print!("{}", timeline.render(terminal_width()));
     let most = timeline.max_overlap(Kind::Holding);
-    say(format!("max holding at once: {most} of {} hilos", args.threads));
+    say(format!(
+        "max holding at once: {most} of {} hilos",
+        args.threads
+    ));
 
     heading("3. The guard releases when its scope ends, also on an early return");
     scope_exit()?;
@@ -216,13 +243,18 @@ fn main() -> anyhow::Result<()> {
     // The panics below are on purpose: print them as one short line each
     // instead of the default message (which also suggests RUST_BACKTRACE).
     std::panic::set_hook(Box::new(|info| {
-        say(format!("panicked (on purpose): {}", info.payload_as_str().unwrap_or("?")));
+        say(format!(
+            "panicked (on purpose): {}",
+            info.payload_as_str().unwrap_or("?")
+        ));
     }));
     panic_inside()?;
     let _ = std::panic::take_hook();
 
     println!();
-    println!("What you saw: with a lock no update is lost ({std_count} and {pl_count} of {expected});");
+    println!(
+        "What you saw: with a lock no update is lost ({std_count} and {pl_count} of {expected});"
+    );
     println!("the hilos took turns, max holding at once: {most}; the guard released the lock at");
     println!("the end of its scope, on `?` and on panic. std marked its Mutex poisoned so the");
     println!("next hilo knows the data may be half-updated; parking_lot leaves that to you.");

@@ -49,7 +49,9 @@ use examples_sync::audit::{Audit, Item, audit};
 use shared::output::{heading, say};
 
 #[derive(Parser, Debug)]
-#[command(about = "std mpsc, crossbeam and a hand-built queue with many producers and consumers, closed or stopped by sentinel")]
+#[command(
+    about = "std mpsc, crossbeam and a hand-built queue with many producers and consumers, closed or stopped by sentinel"
+)]
 struct Args {
     /// Producer hilos.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=64))]
@@ -112,7 +114,8 @@ where
         // so only the producers' clones keep a channel open.
         drop(make_producer);
         for p in producer_handles {
-            p.join().map_err(|_| anyhow::anyhow!("a producer panicked"))?;
+            p.join()
+                .map_err(|_| anyhow::anyhow!("a producer panicked"))?;
         }
         after_producers();
         consumer_handles
@@ -180,7 +183,10 @@ fn crossbeam_close(shape: Shape) -> anyhow::Result<(Audit, usize)> {
         },
         || say("main: producers done, every Sender dropped: the channel is closed"),
     )?;
-    Ok((audit(shape.producers, shape.items, &received), seen_len.into_inner()))
+    Ok((
+        audit(shape.producers, shape.items, &received),
+        seen_len.into_inner(),
+    ))
 }
 
 /// 3. crossbeam bounded, stopped by sentinels: one `None` per consumer.
@@ -212,7 +218,10 @@ fn crossbeam_sentinel(shape: Shape) -> anyhow::Result<Audit> {
             }
         },
         || {
-            say(format!("main: producers done; sending {} sentinels (None), one per consumer", shape.consumers));
+            say(format!(
+                "main: producers done; sending {} sentinels (None), one per consumer",
+                shape.consumers
+            ));
             for _ in 0..shape.consumers {
                 let _ = main_tx.send(None);
             }
@@ -265,7 +274,10 @@ fn main() -> anyhow::Result<()> {
     };
     let mut all = Vec::new();
 
-    heading(&format!("1. std mpsc::sync_channel({}): {} producers, 1 consumer, close", args.capacity, args.producers));
+    heading(&format!(
+        "1. std mpsc::sync_channel({}): {} producers, 1 consumer, close",
+        args.capacity, args.producers
+    ));
     let a = std_mpsc(shape)?;
     say(format!("std mpsc (close): {a}"));
     say("how full it got: std's channel has no len(); sync_channel enforces the bound");
@@ -277,7 +289,10 @@ fn main() -> anyhow::Result<()> {
     ));
     let (a, seen) = crossbeam_close(shape)?;
     say(format!("crossbeam (close): {a}"));
-    say(format!("crossbeam (close) fullest seen by a producer: {seen} of {}", args.capacity));
+    say(format!(
+        "crossbeam (close) fullest seen by a producer: {seen} of {}",
+        args.capacity
+    ));
     all.push(a);
 
     heading(&format!(
@@ -294,7 +309,10 @@ fn main() -> anyhow::Result<()> {
     ));
     let (a, peak) = hand_built(shape)?;
     say(format!("BoundedQueue (close): {a}"));
-    say(format!("BoundedQueue (close) most it ever held: {peak} of {}", args.capacity));
+    say(format!(
+        "BoundedQueue (close) most it ever held: {peak} of {}",
+        args.capacity
+    ));
     all.push(a);
 
     let perfect = all.iter().filter(|a| a.is_perfect()).count();
@@ -303,7 +321,9 @@ fn main() -> anyhow::Result<()> {
         "What you saw: {perfect} of 4 queues delivered all {} items exactly once (lost 0, duplicated 0),",
         shape.producers * shape.items
     );
-    println!("each consumer saw each producer's items in order, and both ways of stopping (closing,");
+    println!(
+        "each consumer saw each producer's items in order, and both ways of stopping (closing,"
+    );
     println!("sentinels) ended every consumer after the last item, never before.");
     Ok(())
 }

@@ -106,9 +106,13 @@ fn main() -> anyhow::Result<()> {
         );
         println!("read the counter, another hilo stored its +1, and the first one overwrote it.");
     } else {
-        println!("What you saw: this time no update was lost: luck, not correctness (run it again,");
+        println!(
+            "What you saw: this time no update was lost: luck, not correctness (run it again,"
+        );
         println!("or without --no-yield). The load and the store are still two separate steps.");
     }
-    println!("With a Mutex ({locked}) and with fetch_add ({atomic}) the count is exactly {expected}.");
+    println!(
+        "With a Mutex ({locked}) and with fetch_add ({atomic}) the count is exactly {expected}."
+    );
     Ok(())
 }

@@ -196,7 +196,10 @@ fn costs(iterations: u64) -> Vec<(&'static str, f64)> {
             "std Mutex",
             per_op(&|| *std_mutex.lock().unwrap_or_else(|p| p.into_inner()) += black_box(1)),
         ),
-        ("parking_lot Mutex", per_op(&|| *pl_mutex.lock() += black_box(1))),
+        (
+            "parking_lot Mutex",
+            per_op(&|| *pl_mutex.lock() += black_box(1)),
+        ),
         (
             "parking_lot ReentrantMutex + RefCell",
             per_op(&|| *remutex.lock().borrow_mut() += black_box(1)),
@@ -217,13 +220,19 @@ fn main() -> anyhow::Result<()> {
     heading("1. Re-entry by the owner: recursion and methods calling methods");
     let lock = ReentrantMutex::new(RefCell::new(0u32));
     let deepest = recurse(&lock, 1, args.depth);
-    say(format!("re-entered {deepest} levels deep (asked for {})", args.depth));
+    say(format!(
+        "re-entered {deepest} levels deep (asked for {})",
+        args.depth
+    ));
     let cuenta = Cuenta {
         saldo: ReentrantMutex::new(RefCell::new(0)),
     };
     cuenta.depositar_varios(&[10, 20, 30]);
     cuenta.depositar(40);
-    say(format!("Cuenta: depositar_varios([10, 20, 30]) + depositar(40): saldo {}", cuenta.saldo()));
+    say(format!(
+        "Cuenta: depositar_varios([10, 20, 30]) + depositar(40): saldo {}",
+        cuenta.saldo()
+    ));
 
     heading("2. Other hilos still wait while the owner holds any level");
     let (refused, after) = others_wait(args.depth.min(5), Duration::from_millis(args.hold_ms))?;
@@ -232,7 +241,11 @@ fn main() -> anyhow::Result<()> {
     let refused_self = std_is_not_reentrant();
     say(format!(
         "std Mutex, same hilo try_lock while holding it: {}",
-        if refused_self { "refused (WouldBlock)" } else { "got it (WRONG)" }
+        if refused_self {
+            "refused (WouldBlock)"
+        } else {
+            "got it (WRONG)"
+        }
     ));
 
     heading("4. What re-entry costs (ns per lock/unlock, this run; see the figures bench)");
@@ -242,8 +255,14 @@ fn main() -> anyhow::Result<()> {
 
     println!();
     println!("What you saw: the owner took the lock {deepest} times over (recursion) and methods");
-    println!("that lock called each other; another hilo was {} and got the lock only after", if refused { "refused" } else { "NOT refused" });
-    println!("every level was released ({}). A std Mutex refuses even its own holder: its", if after { "yes" } else { "NO" });
+    println!(
+        "that lock called each other; another hilo was {} and got the lock only after",
+        if refused { "refused" } else { "NOT refused" }
+    );
+    println!(
+        "every level was released ({}). A std Mutex refuses even its own holder: its",
+        if after { "yes" } else { "NO" }
+    );
     println!("guard gives &mut, and two &mut to one value are not allowed.");
     Ok(())
 }

@@ -70,14 +70,23 @@ impl Occupancy {
 }
 
 /// One hilo: wait for a permit, run the query, give the permit back.
-fn worker(id: u64, db_slots: &Semaphore, occupancy: &Occupancy, timeline: &Timeline, query: Duration) {
+fn worker(
+    id: u64,
+    db_slots: &Semaphore,
+    occupancy: &Occupancy,
+    timeline: &Timeline,
+    query: Duration,
+) {
     let lane = format!("hilo-{id}");
     let asked = Instant::now();
     let permit = db_slots.acquire();
     let got = Instant::now();
     timeline.record(&lane, Kind::Waiting, asked, got);
     occupancy.enter();
-    say(format!("in the database (waited {} ms)", (got - asked).as_millis()));
+    say(format!(
+        "in the database (waited {} ms)",
+        (got - asked).as_millis()
+    ));
     thread::sleep(query); // the pretend query
     occupancy.leave();
     // The span ends before the permit is released, so spans of holders can
@@ -94,7 +103,10 @@ fn main() -> anyhow::Result<()> {
     let timeline = Timeline::new();
     let query = Duration::from_millis(args.query_ms);
 
-    heading(&format!("1. {} hilos, {} permits (order of entry varies run to run)", args.threads, args.permits));
+    heading(&format!(
+        "1. {} hilos, {} permits (order of entry varies run to run)",
+        args.threads, args.permits
+    ));
     thread::scope(|s| -> anyhow::Result<()> {
         for id in 0..args.threads {
             let (db_slots, occupancy, timeline) = (&db_slots, &occupancy, &timeline);
@@ -111,7 +123,9 @@ fn main() -> anyhow::Result<()> {
     let overlap = timeline.max_overlap(Kind::Holding);
     let done = occupancy.done.load(Ordering::SeqCst);
     say(format!("queries done: {done} of {}", args.threads));
-    say(format!("timeline max overlap: {overlap} (counted from the drawn spans)"));
+    say(format!(
+        "timeline max overlap: {overlap} (counted from the drawn spans)"
+    ));
 
     heading("3. A timeout returns a value: every permit taken, one more asked for");
     let all: Vec<_> = (0..permits).map(|_| db_slots.acquire()).collect();
@@ -121,11 +135,18 @@ fn main() -> anyhow::Result<()> {
         "acquire_timeout(50 ms) with {} of {} permits out: {} after {} ms (Python: acquire(timeout=0.05) -> False)",
         all.len(),
         permits,
-        if extra.is_some() { "Some(permit) (WRONG)" } else { "None" },
+        if extra.is_some() {
+            "Some(permit) (WRONG)"
+        } else {
+            "None"
+        },
         started.elapsed().as_millis()
     ));
     drop(all);
-    say(format!("all permits back: {} available", db_slots.available()));
+    say(format!(
+        "all permits back: {} available",
+        db_slots.available()
+    ));
 
     println!();
     println!(

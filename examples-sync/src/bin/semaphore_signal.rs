@@ -75,7 +75,9 @@ fn one_signal(delay: Duration) -> anyhow::Result<(bool, u128)> {
         let sent = Instant::now();
         signal.release();
         say("main: signal sent (release)");
-        let woke = waiter.join().map_err(|_| anyhow::anyhow!("the waiter panicked"))?;
+        let woke = waiter
+            .join()
+            .map_err(|_| anyhow::anyhow!("the waiter panicked"))?;
         let lag = woke.saturating_duration_since(sent).as_micros();
         // `woke` before `sent` would mean it went on without the signal.
         let after = woke >= sent;
@@ -101,7 +103,10 @@ fn relay(stages: usize) -> anyhow::Result<Vec<usize>> {
                 .spawn_scoped(s, move || {
                     signals[stage].acquire().forget();
                     say(format!("stage {} running", stage + 1));
-                    order.lock().unwrap_or_else(PoisonError::into_inner).push(stage + 1);
+                    order
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(stage + 1);
                     if let Some(next) = signals.get(stage + 1) {
                         next.release();
                     }
@@ -132,7 +137,10 @@ fn main() -> anyhow::Result<()> {
         args.delay_ms,
         if early { "yes" } else { "no" }
     );
-    println!("and went on {lag} µs after the release; the relay ran in stage order {} although", shown.join(" "));
+    println!(
+        "and went on {lag} µs after the release; the relay ran in stage order {} although",
+        shown.join(" ")
+    );
     println!("its hilos were started last-first: the signals, not the start order, decide.");
     Ok(())
 }
