@@ -75,10 +75,10 @@ pub fn audit(producers: usize, per_producer: usize, received: &[Vec<Item>]) -> A
                 continue;
             }
             *seen.entry(*item).or_default() += 1;
-            if let Some(&last) = last_seq.get(&item.producer) {
-                if item.seq <= last {
-                    out_of_order += 1;
-                }
+            if let Some(&last) = last_seq.get(&item.producer)
+                && item.seq <= last
+            {
+                out_of_order += 1;
             }
             last_seq.insert(item.producer, item.seq);
         }
