@@ -19,6 +19,10 @@
 //!   That is what Python does when it pickles a proxy into `args=(...)`.
 //!   [`ListProxy::try_clone`] asks the server for another connection to the
 //!   same object, one per process that needs it.
+//! - Each proxy holds three file descriptors (its two channels and the
+//!   control sender), in this process and, for the other ends, in the
+//!   server: every channel sent over ipc-channel is an fd. Thousands of
+//!   proxies need a larger `ulimit -n`.
 //! - Values are a small serde enum, [`Value`]: Python's manager takes any
 //!   picklable object; Rust needs the set of types named up front.
 //! - Every call waits for its reply at most [`CALL_LIMIT`]; if the server is

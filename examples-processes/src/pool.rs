@@ -378,3 +378,46 @@ pub fn worker_main<T: Task>() -> Result<(), PoolError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Double(u64);
+
+    impl Task for Double {
+        type Output = u64;
+        fn run(self) -> u64 {
+            self.0 * 2
+        }
+    }
+
+    // Starting real workers needs a binary whose main runs `worker_main`
+    // (the test harness's main does not); the examples' tests do that.
+    #[test]
+    fn a_pool_of_zero_workers_is_refused() {
+        assert!(matches!(
+            Pool::<Double>::start(0),
+            Err(PoolError::NoWorkers)
+        ));
+    }
+
+    #[test]
+    fn a_task_runs_where_it_is_received() {
+        assert_eq!(Double(21).run(), 42);
+    }
+
+    #[test]
+    fn a_dead_workers_task_error_says_how_it_died() {
+        let error = TaskError::WorkerDied {
+            index: 3,
+            pid: 77,
+            exit: Exit::Signal(6),
+        };
+        assert_eq!(
+            error.to_string(),
+            "worker pid 77 died while running task 3 (killed by signal 6 (SIGABRT))"
+        );
+    }
+}
