@@ -231,7 +231,7 @@ impl<T> BoundedQueue<T> {
         let wake = state.getters_waiting > 0;
         drop(state);
         if wake {
-            self.not_empty.notify_all();
+            self.not_empty.notify_one();
         }
         Ok(())
     }
@@ -566,6 +566,27 @@ mod loom_tests {
                 .filter_map(|c| c.join().unwrap())
                 .collect();
             assert_eq!(got, vec![7]);
+        });
+    }
+
+    /// Two consumers, two puts: each put's notify_one must wake a consumer
+    /// that still needs an item (a wake-up swallowed by a consumer that was
+    /// already awake would leave the other asleep with an item waiting).
+    #[test]
+    fn loom_two_puts_wake_two_consumers() {
+        loom::model(|| {
+            let q = Arc::new(BoundedQueue::new(2));
+            let consumers: Vec<_> = (0..2)
+                .map(|_| {
+                    let q = Arc::clone(&q);
+                    thread::spawn(move || q.get().unwrap())
+                })
+                .collect();
+            q.put(1).unwrap();
+            q.put(2).unwrap();
+            let mut got: Vec<i32> = consumers.into_iter().map(|c| c.join().unwrap()).collect();
+            got.sort_unstable();
+            assert_eq!(got, vec![1, 2]);
         });
     }
 
