@@ -16,8 +16,8 @@
 //! - [`counting`]: the shared counter, racy and fixed (race_condition, lock).
 //! - [`audit`]: did every item arrive exactly once, in order?
 //!
-//! The primitives are written against a small shim ([`sync`](crate::sync)
-//! is private): std's types normally, loom's under `--cfg loom`, so the
+//! The primitives are written against a small private shim (`src/sync.rs`):
+//! std's types normally, loom's under `--cfg loom`, so the
 //! model checker explores the real code:
 //!
 //! ```sh
