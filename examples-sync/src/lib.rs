@@ -21,7 +21,7 @@
 //! model checker explores the real code:
 //!
 //! ```sh
-//! LOOM_MAX_PREEMPTIONS=2 RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
+//! LOOM_MAX_PREEMPTIONS=3 RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
 //!     cargo test -p examples-sync --release --lib loom
 //! ```
 #![forbid(unsafe_code)]
