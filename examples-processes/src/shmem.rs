@@ -31,8 +31,12 @@
 //!   whole state is one word of shared memory. Its cost: a waiter burns CPU
 //!   instead of sleeping, and if the holder is descheduled, waiters spin for
 //!   a time slice (it spins a little, then yields the CPU with
-//!   `sched_yield`). A real program would use a process-shared pthread
-//!   mutex or a futex without the private flag, which sleep instead.
+//!   `sched_yield`). It is also unfair: the process that just released it
+//!   usually re-takes it before a waiter notices, so under contention one
+//!   process may run its whole loop while the other waits (the example's
+//!   "found taken" count shows it; a ticket lock would take turns). A real
+//!   program would use a process-shared pthread mutex or a futex without
+//!   the private flag, which sleep instead.
 //!
 //! All of this is safe to use from a forked child: atomics and plain memory
 //! are async-signal-safe, and `sched_yield` is a bare system call.
