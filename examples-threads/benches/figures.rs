@@ -9,8 +9,9 @@
 //! simulated GIL. I/O: 50 waits of 100 ms, sequential, on 50 threads, on
 //! the pool with 50 workers. Each row is the median of several runs, and
 //! every result is checked against the sequential answer before its time is
-//! shown. Targets (issue #2): one thread under 14 ms; rayon and the pool at
-//! least 1.8x on 2 cores; 50 waits on threads within 5 ms of one wait.
+//! shown. What to expect on a quiet 2-core machine: one thread well under
+//! 14 ms (CPython's best variant of the same job takes about 1.4 s); rayon
+//! and the pool about 1.8x; 50 waits on threads within 5 ms of one wait.
 #![forbid(unsafe_code)]
 
 use std::sync::Arc;
@@ -106,20 +107,31 @@ fn main() {
         }
     });
     io.add_checked(m, &(), &());
-    let (_, m) = median(&format!("{waits} threads"), 3, || {
+    // Each wait returns 1: the row is right when all `waits` of them came back.
+    let (done, m) = median(&format!("{waits} threads"), 3, || {
         let handles: Vec<_> = (0..waits)
-            .map(|_| thread::spawn(move || thread::sleep(wait)))
+            .map(|_| {
+                thread::spawn(move || {
+                    thread::sleep(wait);
+                    1
+                })
+            })
             .collect();
-        for h in handles {
-            h.join().unwrap();
-        }
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().ok())
+            .sum::<usize>()
     });
-    io.add_checked(m, &(), &());
+    io.add_checked(m, &done, &waits);
     let io_pool = ThreadPool::new(waits).expect("pool");
-    let (_, m) = median(&format!("pool ({waits} workers)"), 3, || {
-        io_pool.map(move |_| thread::sleep(wait), 0..waits);
+    let (done, m) = median(&format!("pool ({waits} workers)"), 3, || {
+        io_pool
+            .map(move |_| thread::sleep(wait), 0..waits)
+            .into_iter()
+            .filter(Result::is_ok)
+            .count()
     });
-    io.add_checked(m, &(), &());
+    io.add_checked(m, &done, &waits);
     print!("{}", io.render());
     println!("(speed-up here is against one wait alone: 1.00x means 50 waits cost one wait)");
 }

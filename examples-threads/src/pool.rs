@@ -5,11 +5,12 @@
 //! |--------------------------------------|----------------------------------------|
 //! | `ThreadPoolExecutor(max_workers=4)`  | `ThreadPool::new(4)?`                  |
 //! | `future = executor.submit(f, x)`     | `let task = pool.submit(move \|\| f(x))` |
-//! | `future.result()`                    | `task.result()`                        |
-//! | `future.result(timeout=1)`           | `task.result_timeout(Duration)`        |
+//! | `future.result()`                    | `task.result()` (takes the value)      |
+//! | `future.result(timeout=1)`           | `task.result_timeout(d)` (lends it)    |
 //! | `future.done()`                      | `task.is_done()`                       |
 //! | `executor.map(f, xs)`                | `pool.map(f, xs)` (input order)        |
 //! | `as_completed(futures)`              | `as_completed(tasks)` (finish order)   |
+//! | `as_completed(futures, timeout=5)`   | `as_completed_within(tasks, timeout)`  |
 //! | `wait(futures, ALL_COMPLETED)`       | `wait_all(&mut tasks, timeout)`        |
 //! | `with ...:` / `shutdown(wait=True)`  | drop the pool, or `pool.shutdown()`    |
 //!
@@ -17,13 +18,20 @@
 //! crossbeam channel (a multi-consumer queue). `submit` wraps the closure in a
 //! job that runs it, catches a panic, and sends the outcome down a one-slot
 //! channel that belongs to that task only: the task's handle (Python's
-//! `Future`) is the receiving end. Dropping the pool closes the job channel;
-//! each worker finishes the jobs already queued, sees the channel closed, and
-//! returns; the drop joins them all.
+//! `Future`) is the receiving end. Each outcome carries a completion number
+//! from a pool-wide counter, taken and sent under one lock, so "finished
+//! before" is exact and `as_completed` can yield in that order. Dropping the
+//! pool closes the job channel; each worker finishes the jobs already queued,
+//! sees the channel closed, and returns; the drop joins them all.
+//!
+//! Hazards worth knowing (Python's executor shares them): dropping the pool
+//! waits for every queued task, so a task that blocks forever makes the drop
+//! hang; a task that submits to its own pool and waits for the result can
+//! deadlock once every worker is busy waiting. Task ids count per pool.
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -39,12 +47,9 @@ pub enum TaskError {
     /// The task's closure panicked; the message is the panic's.
     #[error("the task panicked: {0}")]
     Panicked(String),
-    /// `result_timeout` ran out before the task finished (it may still finish).
+    /// The wait ran out before the task finished (it may still finish).
     #[error("the task did not finish within the timeout")]
     Timeout,
-    /// The result was already taken by an earlier `result_timeout`.
-    #[error("the result was already taken")]
-    AlreadyTaken,
     /// The task was dropped without running (cannot happen while the pool
     /// lives; kept so a bug shows as an error, not a hang).
     #[error("the task was lost before it ran")]
@@ -65,6 +70,24 @@ pub struct ThreadPool {
     jobs: Option<Sender<Job>>,
     workers: Vec<JoinHandle<()>>,
     next_id: std::sync::atomic::AtomicUsize,
+    /// How many tasks have finished: the next completion number.
+    finished: Arc<Mutex<usize>>,
+}
+
+/// A task's outcome with its completion number (0 = first task to finish).
+struct Finished<T> {
+    number: usize,
+    outcome: Result<T, TaskError>,
+}
+
+impl<T> Finished<T> {
+    /// For a task whose channel closed without an outcome.
+    fn lost() -> Self {
+        Finished {
+            number: usize::MAX,
+            outcome: Err(TaskError::Lost),
+        }
+    }
 }
 
 impl ThreadPool {
@@ -86,6 +109,7 @@ impl ThreadPool {
             jobs: Some(sender),
             workers: handles,
             next_id: std::sync::atomic::AtomicUsize::new(0),
+            finished: Arc::new(Mutex::new(0)),
         })
     }
 
@@ -105,10 +129,16 @@ impl ThreadPool {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // One slot: the task sends exactly one outcome and never blocks.
         let (result_tx, result_rx) = crossbeam_channel::bounded(1);
+        let finished = Arc::clone(&self.finished);
         let job: Job = Box::new(move || {
             let outcome = catch_unwind(AssertUnwindSafe(f)).map_err(panic_message);
+            // Number and send under one lock: a task numbered n is in its
+            // channel before any task gets n + 1.
+            let mut count = finished.lock().unwrap_or_else(PoisonError::into_inner);
+            let number = *count;
+            *count += 1;
             // If the handle was dropped nobody wants the result: ignore.
-            let _ = result_tx.send(outcome);
+            let _ = result_tx.send(Finished { number, outcome });
         });
         // `jobs` is only None during drop, when no one can call submit.
         if let Some(jobs) = &self.jobs {
@@ -119,7 +149,6 @@ impl ThreadPool {
             id,
             receiver: result_rx,
             ready: None,
-            taken: false,
         }
     }
 
@@ -186,70 +215,65 @@ fn panic_message(payload: Box<dyn Any + Send>) -> TaskError {
 /// The handle of a submitted task: Python's `Future`.
 pub struct TaskHandle<T> {
     id: usize,
-    receiver: Receiver<Result<T, TaskError>>,
-    /// An outcome received early (by `is_done` or `wait_all`), kept for `result`.
-    ready: Option<Result<T, TaskError>>,
-    taken: bool,
+    receiver: Receiver<Finished<T>>,
+    /// The outcome once received (by `is_done`, `result_timeout`, `wait_all`).
+    ready: Option<Finished<T>>,
 }
 
 impl<T> TaskHandle<T> {
-    /// The task's number, in submission order from 0.
+    /// The task's number in its pool, in submission order from 0.
     pub fn id(&self) -> usize {
         self.id
     }
 
-    /// True once the task has finished (Python's `future.done()`). Never blocks.
+    /// True once the task has finished (Python's `future.done()`). Never
+    /// blocks; `&mut` because a finished outcome is moved into the handle.
     pub fn is_done(&mut self) -> bool {
-        if self.ready.is_some() || self.taken {
-            return true;
-        }
-        match self.receiver.try_recv() {
-            Ok(outcome) => {
-                self.ready = Some(outcome);
-                true
-            }
-            Err(TryRecvError::Empty) => false,
-            Err(TryRecvError::Disconnected) => {
-                self.ready = Some(Err(TaskError::Lost));
-                true
-            }
-        }
+        self.poll();
+        self.ready.is_some()
     }
 
     /// Blocks until the task finishes and returns its value (or why there is none).
-    pub fn result(mut self) -> Result<T, TaskError> {
-        if let Some(outcome) = self.ready.take() {
-            return outcome;
+    pub fn result(self) -> Result<T, TaskError> {
+        match self.ready {
+            Some(finished) => finished.outcome,
+            None => {
+                self.receiver
+                    .recv()
+                    .unwrap_or_else(|_| Finished::lost())
+                    .outcome
+            }
         }
-        if self.taken {
-            return Err(TaskError::AlreadyTaken);
-        }
-        self.receiver.recv().unwrap_or(Err(TaskError::Lost))
     }
 
-    /// Waits at most `timeout`. On `Err(Timeout)` the handle stays usable (the
-    /// task is still running), as Python's `result(timeout=...)` raising
-    /// TimeoutError. On success the value moves out: a later call returns
-    /// `Err(AlreadyTaken)`.
-    pub fn result_timeout(&mut self, timeout: Duration) -> Result<T, TaskError> {
-        if self.taken {
-            return Err(TaskError::AlreadyTaken);
+    /// Waits at most `timeout` and lends the value, as Python's
+    /// `result(timeout=...)`: `Err(Timeout)` if the task is still running
+    /// (call again later); once finished, every call gives the same answer.
+    pub fn result_timeout(&mut self, timeout: Duration) -> Result<&T, TaskError> {
+        // A timeout too large to add to now (Duration::MAX) means no deadline.
+        self.wait_until(Instant::now().checked_add(timeout));
+        match &self.ready {
+            Some(finished) => finished.outcome.as_ref().map_err(Clone::clone),
+            None => Err(TaskError::Timeout),
         }
-        let outcome = match self.ready.take() {
-            Some(outcome) => outcome,
-            None => match self.receiver.recv_timeout(timeout) {
-                Ok(outcome) => outcome,
-                Err(RecvTimeoutError::Timeout) => return Err(TaskError::Timeout),
-                Err(RecvTimeoutError::Disconnected) => Err(TaskError::Lost),
-            },
-        };
-        self.taken = true;
-        outcome
     }
 
-    /// Waits until `deadline` for the outcome, storing it; true if it arrived.
+    /// Takes the outcome if it has arrived, without blocking.
+    fn poll(&mut self) {
+        if self.ready.is_some() {
+            return;
+        }
+        match self.receiver.try_recv() {
+            Ok(finished) => self.ready = Some(finished),
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Disconnected) => self.ready = Some(Finished::lost()),
+        }
+    }
+
+    /// Waits until `deadline` (for ever if `None`) for the outcome, storing
+    /// it; true if it arrived.
     fn wait_until(&mut self, deadline: Option<Instant>) -> bool {
-        if self.ready.is_some() || self.taken {
+        if self.ready.is_some() {
             return true;
         }
         let received = match deadline {
@@ -260,52 +284,116 @@ impl<T> TaskHandle<T> {
             Some(deadline) => self.receiver.recv_deadline(deadline),
         };
         match received {
-            Ok(outcome) => self.ready = Some(outcome),
+            Ok(finished) => self.ready = Some(finished),
             Err(RecvTimeoutError::Timeout) => return false,
-            Err(RecvTimeoutError::Disconnected) => self.ready = Some(Err(TaskError::Lost)),
+            Err(RecvTimeoutError::Disconnected) => self.ready = Some(Finished::lost()),
         }
         true
     }
 }
 
-/// Yields `(task id, outcome)` as tasks finish, in completion order, not
-/// submission order (Python's `as_completed`).
+/// One task handed over by [`as_completed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completed<T> {
+    /// The task's id (its submission number in the pool).
+    pub id: usize,
+    /// Its completion number in the pool: 0 for the first task to finish.
+    /// `usize::MAX` if it gave no outcome (lost, or the wait timed out).
+    pub finished: usize,
+    pub outcome: Result<T, TaskError>,
+}
+
+/// Yields tasks as they finish, in completion order, not submission order
+/// (Python's `as_completed`). Tasks already finished when asked come out in
+/// the order they finished.
 ///
 /// It waits on all remaining tasks at once with crossbeam's `Select`, which
 /// blocks until *any* of several channels has a message.
 pub fn as_completed<T>(tasks: Vec<TaskHandle<T>>) -> AsCompleted<T> {
-    AsCompleted { pending: tasks }
+    AsCompleted {
+        pending: tasks,
+        deadline: None,
+    }
+}
+
+/// As [`as_completed`], but gives up at `timeout` from now: every task not
+/// finished by then is yielded with `Err(TaskError::Timeout)` (Python raises
+/// TimeoutError instead).
+pub fn as_completed_within<T>(tasks: Vec<TaskHandle<T>>, timeout: Duration) -> AsCompleted<T> {
+    AsCompleted {
+        pending: tasks,
+        deadline: Instant::now().checked_add(timeout),
+    }
 }
 
 /// The iterator returned by [`as_completed`].
 pub struct AsCompleted<T> {
     pending: Vec<TaskHandle<T>>,
+    deadline: Option<Instant>,
+}
+
+impl<T> AsCompleted<T> {
+    /// Blocks until one more pending task has an outcome; false on timeout.
+    fn wait_for_one(&mut self) -> bool {
+        let mut select = Select::new();
+        for task in &self.pending {
+            select.recv(&task.receiver);
+        }
+        let operation = match self.deadline {
+            None => select.select(),
+            Some(deadline) => match select.select_deadline(deadline) {
+                Ok(operation) => operation,
+                Err(_) => return false,
+            },
+        };
+        let index = operation.index();
+        let finished = operation
+            .recv(&self.pending[index].receiver)
+            .unwrap_or_else(|_| Finished::lost());
+        self.pending[index].ready = Some(finished);
+        true
+    }
 }
 
 impl<T> Iterator for AsCompleted<T> {
-    type Item = (usize, Result<T, TaskError>);
+    type Item = Completed<T>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.pending.is_empty() {
             return None;
         }
-        // An outcome already received (e.g. by is_done) is the earliest.
-        if let Some(i) = self.pending.iter().position(|t| t.ready.is_some()) {
-            let task = self.pending.swap_remove(i);
-            let id = task.id;
-            return Some((id, task.result()));
+        for task in &mut self.pending {
+            task.poll();
         }
-        let mut select = Select::new();
-        for task in &self.pending {
-            select.recv(&task.receiver);
+        let any_ready = self.pending.iter().any(|t| t.ready.is_some());
+        if !any_ready && !self.wait_for_one() {
+            // Deadline passed: hand back a pending task as timed out.
+            let task = self.pending.remove(0);
+            return Some(Completed {
+                id: task.id,
+                finished: usize::MAX,
+                outcome: Err(TaskError::Timeout),
+            });
         }
-        let operation = select.select();
-        let index = operation.index();
-        let outcome = operation
-            .recv(&self.pending[index].receiver)
-            .unwrap_or(Err(TaskError::Lost));
-        let task = self.pending.swap_remove(index);
-        Some((task.id, outcome))
+        // Something arrived; others may have too: take them all, then yield
+        // the earliest finisher.
+        for task in &mut self.pending {
+            task.poll();
+        }
+        let index = self
+            .pending
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.ready.as_ref().map(|f| (f.number, i)))
+            .min()
+            .map(|(_, i)| i)?;
+        let task = self.pending.remove(index);
+        let finished = task.ready?;
+        Some(Completed {
+            id: task.id,
+            finished: finished.number,
+            outcome: finished.outcome,
+        })
     }
 }
 
@@ -320,9 +408,13 @@ pub struct WaitOutcome {
 /// `wait(futures, timeout, return_when=ALL_COMPLETED)`). The outcomes stay in
 /// the handles for `result()`.
 pub fn wait_all<T>(tasks: &mut [TaskHandle<T>], timeout: Option<Duration>) -> WaitOutcome {
-    let deadline = timeout.map(|t| Instant::now() + t);
     let mut done = 0;
     for task in tasks.iter_mut() {
+        // A timeout too large to add to now (Duration::MAX) means no deadline.
+        let deadline = match timeout {
+            None => None,
+            Some(t) => Instant::now().checked_add(t),
+        };
         if task.wait_until(deadline) {
             done += 1;
         }
@@ -366,8 +458,11 @@ mod tests {
         );
         assert!(!task.is_done());
         release.send(()).unwrap();
-        assert_eq!(task.result_timeout(DEADLINE), Ok(7));
-        assert_eq!(task.result_timeout(DEADLINE), Err(TaskError::AlreadyTaken));
+        assert_eq!(task.result_timeout(DEADLINE), Ok(&7));
+        // As in Python, asking again gives the same answer...
+        assert_eq!(task.result_timeout(DEADLINE), Ok(&7));
+        // ...and the value can still be taken.
+        assert_eq!(task.result(), Ok(7));
     }
 
     #[test]
@@ -403,12 +498,66 @@ mod tests {
         let mut order = Vec::new();
         for gate in [2, 0, 1] {
             gates[gate].send(()).unwrap();
-            let (id, value) = completed.next().unwrap();
-            assert_eq!(value, Ok(id));
-            order.push(id);
+            let done = completed.next().unwrap();
+            assert_eq!(done.outcome, Ok(done.id));
+            order.push(done.id);
         }
         assert_eq!(order, vec![2, 0, 1]);
         assert!(completed.next().is_none());
+    }
+
+    #[test]
+    fn outcomes_already_received_still_come_in_completion_order() {
+        // Tasks finish in the order 3, 1, 0, 2 (gates); wait_all stores every
+        // outcome first; as_completed must still yield 3, 1, 0, 2.
+        let pool = ThreadPool::new(4).unwrap();
+        let mut gates = Vec::new();
+        let mut tasks = Vec::new();
+        let (done_tx, done_rx) = crossbeam_channel::unbounded();
+        for i in 0..4 {
+            let (tx, rx) = crossbeam_channel::bounded::<()>(0);
+            gates.push(tx);
+            let done_tx = done_tx.clone();
+            tasks.push(pool.submit(move || {
+                rx.recv_timeout(DEADLINE).unwrap();
+                let _ = done_tx.send(i);
+                i
+            }));
+        }
+        for gate in [3, 1, 0, 2] {
+            gates[gate].send(()).unwrap();
+            // Let it finish before opening the next gate.
+            done_rx.recv_timeout(DEADLINE).unwrap();
+        }
+        assert_eq!(wait_all(&mut tasks, Some(DEADLINE)).done, 4);
+        let yielded: Vec<usize> = as_completed(tasks).map(|c| c.id).collect();
+        assert_eq!(yielded, vec![3, 1, 0, 2]);
+    }
+
+    #[test]
+    fn as_completed_within_gives_up_at_the_deadline() {
+        let pool = ThreadPool::new(2).unwrap();
+        let (release, gate) = crossbeam_channel::bounded::<()>(0);
+        let tasks = vec![
+            pool.submit(|| 1),
+            pool.submit(move || {
+                gate.recv_timeout(DEADLINE).unwrap();
+                2
+            }),
+        ];
+        let outcomes: Vec<_> = as_completed_within(tasks, Duration::from_millis(50))
+            .map(|c| c.outcome)
+            .collect();
+        assert_eq!(outcomes, vec![Ok(1), Err(TaskError::Timeout)]);
+        release.send(()).unwrap();
+    }
+
+    #[test]
+    fn a_huge_timeout_means_no_deadline() {
+        let pool = ThreadPool::new(1).unwrap();
+        let mut tasks = vec![pool.submit(|| 1)];
+        assert_eq!(wait_all(&mut tasks, Some(Duration::MAX)).done, 1);
+        assert_eq!(tasks[0].result_timeout(Duration::MAX), Ok(&1));
     }
 
     #[test]

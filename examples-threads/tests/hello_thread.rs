@@ -39,14 +39,3 @@ fn join_waits_for_every_step() {
             < position(&out, "after join, the hilo has finished")
     );
 }
-
-#[test]
-fn main_runs_while_the_worker_sleeps() {
-    // With a long pause, main's line comes while the worker is still working:
-    // before its second step (the worker sleeps 300 ms after the first).
-    let out = run(&["--steps", "2", "--pause-ms", "300"]);
-    assert!(
-        position(&out, "doing my own work") < position(&out, "paso 2 de 2"),
-        "{out}"
-    );
-}

@@ -20,11 +20,14 @@ fn parked_thread_is_waiting_and_switches_grow() {
     }
     let waiting = out
         .lines()
-        .find(|l| l.contains("4. waiting on a channel"))
+        .find(|l| l.contains("4. state while waiting on a channel"))
         .unwrap();
     assert!(waiting.contains("(S)"), "{out}");
     // Computing, it is running or ready: R (Linux does not tell the two apart).
-    let computing = out.lines().find(|l| l.contains("4. computing")).unwrap();
+    let computing = out
+        .lines()
+        .find(|l| l.contains("4. state while computing"))
+        .unwrap();
     assert!(computing.contains("(R)"), "{out}");
     // Each of the 10 sleeps blocks the thread once: at least 10 switches.
     let grew = number_after(&out, "voluntary context switches during the sleeps:").unwrap();

@@ -31,7 +31,8 @@ fn returned_values_are_the_computed_ones() {
             Some(expected),
             "{out}"
         );
-        // One partial sum per hilo with work to do, and the message passed in arrived.
+        // One line per hilo (those with no numbers left say so), and the
+        // message passed in arrived.
         let parts = out.lines().filter(|l| l.contains(" sumador-")).count();
         assert_eq!(parts, threads.parse::<usize>().unwrap(), "{out}");
         assert!(out.lines().any(|l| l.ends_with("| hello")), "{out}");

@@ -1,15 +1,14 @@
 //! thread_pool: map keeps input order; as_completed yields in completion order;
-//! every task runs once; a panic is an error and the pool keeps working.
+//! every task runs exactly once; a panic is an error and the pool keeps working.
 
 use std::time::Duration;
 
 use assert_cmd::Command;
 use shared::testing::number_after;
 
-fn run() -> String {
+fn run(args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_thread_pool"))
-        // A worker per task: the tasks finish one by one, 30 ms apart.
-        .args(["--workers", "6", "--tasks", "6", "--unit-ms", "30"])
+        .args(args)
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
@@ -21,14 +20,15 @@ fn list_after(out: &str, label: &str) -> Vec<u64> {
     let line = out
         .lines()
         .find(|l| l.contains(label))
-        .unwrap_or_else(|| panic!("no {label}"));
+        .unwrap_or_else(|| panic!("no {label} in:\n{out}"));
     let inside = &line[line.rfind('[').unwrap() + 1..line.rfind(']').unwrap()];
     inside.split(", ").map(|n| n.parse().unwrap()).collect()
 }
 
 #[test]
 fn pool_behaves_like_thread_pool_executor() {
-    let out = run();
+    // A worker per task, so each task finishes after its own pretend work.
+    let out = run(&["--workers", "6", "--tasks", "6", "--unit-ms", "40"]);
     assert_eq!(
         number_after(&out, "submit(square, 5).result() ="),
         Some(25.0),
@@ -47,43 +47,64 @@ fn pool_behaves_like_thread_pool_executor() {
         "{out}"
     );
 
-    // as_completed: the k-th value yielded is the k-th task to finish (the
-    // tasks finish 30 ms apart, last input first); map's order is the input's.
+    // The tasks did not finish in input order (their work is shuffled)...
+    let finished = list_after(&out, "inputs in the order they finished:");
+    assert_ne!(finished, vec![1, 2, 3, 4, 5, 6], "{out}");
+
+    // ...and as_completed yields each value with strictly increasing
+    // completion numbers: exactly the order they finished in.
     let yields: Vec<&str> = out
         .lines()
         .filter(|l| l.contains("| as_completed yield"))
         .collect();
     assert_eq!(yields.len(), 6, "{out}");
+    let mut last_completion = -1.0;
+    let mut yielded = Vec::new();
     for (k, line) in yields.iter().enumerate() {
         assert_eq!(
             number_after(line, "as_completed yield"),
             Some(k as f64),
             "{line}"
         );
-        assert_eq!(
-            number_after(line, "finished as number"),
-            Some(k as f64),
-            "{line}"
-        );
         let x = number_after(line, "square(").unwrap();
         assert_eq!(number_after(line, ") ="), Some(x * x), "{line}");
+        let completion = number_after(line, "(completion #").unwrap();
+        assert!(completion > last_completion, "{out}");
+        last_completion = completion;
+        yielded.push(x as u64);
     }
-
-    // And that order is not the submission order: the shortest (last) input first.
-    let yielded: Vec<f64> = yields
-        .iter()
-        .map(|l| number_after(l, "square(").unwrap())
-        .collect();
-    assert_eq!(yielded, vec![6.0, 5.0, 4.0, 3.0, 2.0, 1.0], "{out}");
+    // Same shuffled work as in map: the same finishing order (40 ms apart).
+    assert_eq!(yielded, finished, "{out}");
 
     assert!(out.contains("wait: 6 done, 0 not done"), "{out}");
+    assert_eq!(
+        list_after(&out, "their results, kept in the handles:"),
+        squares,
+        "{out}"
+    );
     assert!(
         out.contains("Err(the task panicked: esta tarea falla a propósito)"),
         "{out}"
     );
     assert!(out.contains("submit(square, 6).result() = 36"), "{out}");
-    assert!(out.contains("tasks run: 18 of 18"), "{out}");
+    assert!(
+        out.contains("tasks run exactly once: 18 of 18; run another number of times: 0"),
+        "{out}"
+    );
     let mut rayon_finish = list_after(&out, "rayon scope + channel");
     rayon_finish.sort();
     assert_eq!(rayon_finish, vec![1, 2, 3, 4, 5, 6], "{out}");
+}
+
+#[test]
+fn one_worker_finishes_in_input_order_and_says_so() {
+    // With a single worker the tasks run one after another: the closing
+    // sentence must report that, not claim a different order.
+    let out = run(&["--workers", "1", "--tasks", "3", "--unit-ms", "0"]);
+    assert_eq!(
+        list_after(&out, "inputs in the order they finished:"),
+        vec![1, 2, 3],
+        "{out}"
+    );
+    assert!(out.contains("happened to finish in input order"), "{out}");
 }

@@ -17,7 +17,7 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -27,6 +27,8 @@ pub const MAX_CONNECTIONS: usize = 256;
 pub const MAX_HEAD: usize = 8 * 1024;
 /// How long the server waits for a client to send its request.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest delay the server will wait before answering.
+pub const MAX_DELAY: Duration = Duration::from_secs(60);
 
 /// A running local HTTP server that answers after a delay.
 #[derive(Debug)]
@@ -40,6 +42,8 @@ pub struct SlowServer {
 struct State {
     delay: Duration,
     stopping: AtomicBool,
+    /// Wakes handlers waiting out their delay when the server stops.
+    stop_signal: (Mutex<bool>, Condvar),
     served: AtomicUsize,
     active: AtomicUsize,
     handlers: Mutex<Vec<JoinHandle<()>>>,
@@ -56,8 +60,9 @@ impl SlowServer {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
-            delay,
+            delay: delay.min(MAX_DELAY),
             stopping: AtomicBool::new(false),
+            stop_signal: (Mutex::new(false), Condvar::new()),
             served: AtomicUsize::new(0),
             active: AtomicUsize::new(0),
             handlers: Mutex::new(Vec::new()),
@@ -99,8 +104,17 @@ impl SlowServer {
             return;
         };
         self.state.stopping.store(true, Ordering::SeqCst);
+        // Handlers waiting out their delay answer at once.
+        let (stopped, wake) = &self.state.stop_signal;
+        *stopped.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        wake.notify_all();
         // `accept` blocks; a connection of our own wakes it to see the flag.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        // (To an address bound as 0.0.0.0 we connect through loopback.)
+        let mut wake_addr = self.addr;
+        if wake_addr.ip().is_unspecified() {
+            wake_addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        let _ = TcpStream::connect_timeout(&wake_addr, Duration::from_secs(1));
         let _ = acceptor.join();
         let handlers = std::mem::take(
             &mut *self
@@ -126,7 +140,14 @@ fn accept_loop(listener: TcpListener, state: Arc<State>) {
         if state.stopping.load(Ordering::SeqCst) {
             break;
         }
-        let Ok(stream) = stream else { continue };
+        let stream = match stream {
+            Ok(stream) => stream,
+            // E.g. out of file descriptors: pause instead of spinning.
+            Err(_) => {
+                thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
         if state.active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
             let _ = respond(&stream, 503, "too many connections\n");
             continue;
@@ -159,10 +180,9 @@ fn handle(stream: TcpStream, state: &State) -> io::Result<()> {
     stream.set_read_timeout(Some(READ_TIMEOUT))?;
     stream.set_write_timeout(Some(READ_TIMEOUT))?;
     let head = match read_head(&stream) {
-        Ok(head) => head,
-        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-            return respond(&stream, 431, "request head too large\n");
-        }
+        Ok(Head::Complete(head)) => head,
+        Ok(Head::TooLarge) => return respond(&stream, 431, "request head too large\n"),
+        Ok(Head::NotText) => return respond(&stream, 400, "request head is not text\n"),
         Err(e) => return Err(e),
     };
     let request_line = head.lines().next().unwrap_or_default();
@@ -173,31 +193,46 @@ fn handle(stream: TcpStream, state: &State) -> io::Result<()> {
     }
     let delay = match path.strip_prefix("/delay/") {
         Some(ms) => match ms.parse::<u64>() {
-            Ok(ms) => Duration::from_millis(ms.min(60_000)),
+            Ok(ms) => Duration::from_millis(ms).min(MAX_DELAY),
             Err(_) => return respond(&stream, 400, "bad delay\n"),
         },
         None => state.delay,
     };
-    // The "far-away server": we just wait before answering.
-    thread::sleep(delay);
+    // The "far-away server": we just wait before answering (cut short if
+    // the server is stopping, so shutdown never waits out a long delay).
+    let (stopped, wake) = &state.stop_signal;
+    let guard = stopped.lock().unwrap_or_else(PoisonError::into_inner);
+    let _ = wake
+        .wait_timeout_while(guard, delay, |stopped| !*stopped)
+        .unwrap_or_else(PoisonError::into_inner);
     respond(&stream, 200, "hola desde el servidor lento\n")?;
     state.served.fetch_add(1, Ordering::SeqCst);
     Ok(())
 }
 
+/// What reading a request head gave.
+enum Head {
+    Complete(String),
+    TooLarge,
+    NotText,
+}
+
 /// Reads up to the blank line that ends the request head, at most MAX_HEAD bytes.
-fn read_head(stream: &TcpStream) -> io::Result<String> {
+fn read_head(stream: &TcpStream) -> io::Result<Head> {
     let mut reader = BufReader::new(stream.take(MAX_HEAD as u64 + 1));
-    let mut head = String::new();
+    let mut head = Vec::new();
     loop {
-        let mut line = String::new();
-        let n = reader.read_line(&mut line)?;
-        head.push_str(&line);
+        let before = head.len();
+        let n = reader.read_until(b'\n', &mut head)?;
         if head.len() > MAX_HEAD {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "head too large"));
+            return Ok(Head::TooLarge);
         }
-        if n == 0 || line == "\r\n" || line == "\n" {
-            return Ok(head);
+        let line = &head[before..];
+        if n == 0 || line == b"\r\n" || line == b"\n" {
+            return Ok(match String::from_utf8(head) {
+                Ok(text) => Head::Complete(text),
+                Err(_) => Head::NotText,
+            });
         }
     }
 }
@@ -226,8 +261,10 @@ pub struct Response {
     pub body: String,
 }
 
-/// A minimal blocking `GET http://host:port/path` (no TLS, no redirects):
-/// what `requests.get` does, by hand. Every step has `timeout`.
+/// A minimal blocking `GET http://host[:port]/path` (no TLS, no redirects):
+/// what `requests.get` does, by hand. Connecting, and each read and write,
+/// give up after `timeout` (the name lookup uses the system's own timeout;
+/// use an IP address, as the examples do, to skip it). Port 80 by default.
 pub fn get(url: &str, timeout: Duration) -> io::Result<Response> {
     let rest = url
         .strip_prefix("http://")
@@ -236,7 +273,12 @@ pub fn get(url: &str, timeout: Duration) -> io::Result<Response> {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
-    let addr = host
+    let with_port = if host.contains(':') {
+        host.to_string()
+    } else {
+        format!("{host}:80")
+    };
+    let addr = with_port
         .to_socket_addrs()?
         .next()
         .ok_or_else(|| invalid("host did not resolve"))?;
@@ -335,6 +377,34 @@ mod tests {
         let _ = stream.read_to_end(&mut raw);
         assert_eq!(parse_response(&raw).unwrap().status, 431);
         assert_eq!(get(&server.url(), T).unwrap().status, 200);
+    }
+
+    #[test]
+    fn bytes_that_are_not_text_get_400() {
+        let server = SlowServer::start(Duration::ZERO).unwrap();
+        let mut stream = TcpStream::connect(server.addr()).unwrap();
+        stream.set_read_timeout(Some(T)).unwrap();
+        stream.write_all(b"GET /\xff\xfe HTTP/1.1\r\n\r\n").unwrap();
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        assert_eq!(parse_response(&raw).unwrap().status, 400);
+    }
+
+    #[test]
+    fn shutdown_does_not_wait_out_a_long_delay() {
+        let server = SlowServer::start(Duration::from_secs(60)).unwrap();
+        let url = server.url();
+        let client = thread::spawn(move || get(&url, T));
+        // Wait (with a deadline) until the request is being delayed.
+        let started = Instant::now();
+        while server.state.active.load(Ordering::SeqCst) == 0 {
+            assert!(started.elapsed() < T, "the request never arrived");
+            thread::yield_now();
+        }
+        let stopping = Instant::now();
+        server.shutdown();
+        assert!(stopping.elapsed() < Duration::from_secs(10), "{:?}", stopping.elapsed());
+        let _ = client.join();
     }
 
     #[test]

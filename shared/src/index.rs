@@ -72,18 +72,38 @@ pub fn mismatches(crate_dir: &Path, examples: &[Example]) -> Vec<String> {
     }
 
     let readme_path = crate_dir.join("../README.md");
+    let crate_name = crate_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     match std::fs::read_to_string(&readme_path) {
-        Ok(readme) => {
-            for e in examples {
-                let row = format!("| `{}` |", e.name);
-                if !readme.contains(&row) {
-                    problems.push(format!("README.md has no index row starting `{row}`"));
+        Ok(readme) => match readme_section(&readme, crate_name) {
+            Some(section) => {
+                for e in examples {
+                    let row = format!("| `{}` |", e.name);
+                    if !section.contains(&row) {
+                        problems.push(format!(
+                            "README.md's {crate_name} section has no index row starting `{row}`"
+                        ));
+                    }
                 }
             }
-        }
+            None => problems.push(format!(
+                "README.md has no section marked <!-- section: {crate_name} --> ... <!-- end: {crate_name} -->"
+            )),
+        },
         Err(e) => problems.push(format!("cannot read {}: {e}", readme_path.display())),
     }
     problems
+}
+
+/// The part of the README between `<!-- section: NAME -->` and `<!-- end: NAME -->`.
+fn readme_section<'a>(readme: &'a str, crate_name: &str) -> Option<&'a str> {
+    let start_marker = format!("<!-- section: {crate_name} -->");
+    let end_marker = format!("<!-- end: {crate_name} -->");
+    let start = readme.find(&start_marker)? + start_marker.len();
+    let end = start + readme[start..].find(&end_marker)?;
+    Some(&readme[start..end])
 }
 
 #[cfg(test)]
@@ -121,7 +141,10 @@ mod tests {
         std::fs::create_dir_all(crate_dir.join("src/bin")).unwrap();
         std::fs::write(crate_dir.join("src/bin/uno.rs"), "").unwrap();
         std::fs::write(crate_dir.join("src/bin/tres.rs"), "").unwrap();
-        std::fs::write(dir.join("README.md"), "| `uno` | 002 |\n").unwrap();
+        // `dos` has a row, but in another crate's section: it does not count.
+        let readme = "<!-- section: crate -->\n| `uno` | 002 |\n<!-- end: crate -->\n\
+                      <!-- section: other -->\n| `dos` | 001 |\n<!-- end: other -->\n";
+        std::fs::write(dir.join("README.md"), readme).unwrap();
         let problems = mismatches(&crate_dir, TWO);
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(problems.len(), 3, "{problems:#?}");

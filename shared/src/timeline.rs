@@ -4,9 +4,9 @@
 //! a start and an end). At the end the example draws them, one row per lane:
 //!
 //! ```text
-//! lane      |0 ms                              100 ms|
-//! hilo-1    |##########~~~~~~~~~~~~~~~~~~~~##########|
-//! hilo-2    |          ##########~~~~~~~~~~~~~~~~~~~~|
+//!        |0                                       100.0 ms|
+//! hilo-1 |##########~~~~~~~~~~~~~~~~~~~~##########          |
+//! hilo-2 |          ##########~~~~~~~~~~~~~~~~~~~~##########|
 //! ```
 //!
 //! That picture is how a student *sees* concurrency: overlap (two `#` in the
@@ -14,10 +14,13 @@
 //! turns, `.` while waiting for it), and I/O waits (`~`).
 //!
 //! Drawing rule (exact, unit-tested): the chart spans 0..end of the latest
-//! span, cut into `columns` equal cells. A cell shows a span's symbol when
-//! the cell's midpoint lies inside the span; a span too short to contain any
-//! midpoint still marks the cell where it starts, so nothing vanishes.
-//! Where two spans of one lane claim a cell, the later-recorded one wins.
+//! span, cut into `columns` equal cells. For each lane and cell, the time each
+//! kind covers inside the cell is added up. The kind covering the most shows
+//! its symbol if it covers *more than half* the cell; if it covers less (a
+//! turn shorter than a column, say), the cell shows `+`: "busy for part of
+//! this column". So nothing vanishes, and two lanes can never both show `#`
+//! in one column unless their CPU spans really overlapped in time.
+//! Lanes are listed by their first span's start (ties: by name).
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -197,21 +200,20 @@ pub fn max_overlap(spans: &[Span], kind: Kind) -> usize {
     most as usize
 }
 
+/// The symbol for a cell that a lane occupies for half of it or less.
+pub const PARTIAL: char = '+';
+
 /// Draws `spans` as a chart `width` characters wide (see the module docs for
-/// the exact rule). Lanes appear in the order their first span was recorded.
+/// the exact rule).
 pub fn render(spans: &[Span], width: usize) -> String {
-    let mut lanes: Vec<&str> = Vec::new();
-    for span in spans {
-        if !lanes.contains(&span.lane.as_str()) {
-            lanes.push(&span.lane);
-        }
-    }
+    let lanes = lanes_in_order(spans);
+    // Long lane names are cut so the chart keeps to `width`.
     let label_width = lanes
         .iter()
         .map(|l| l.chars().count())
         .max()
         .unwrap_or(0)
-        .max(4);
+        .clamp(4, (width / 3).max(4));
     // "label |cells|": label, space, two bars.
     let columns = width.saturating_sub(label_width + 3).max(10);
     let end = spans.iter().map(|s| s.end).max().unwrap_or_default();
@@ -219,22 +221,24 @@ pub fn render(spans: &[Span], width: usize) -> String {
     let mut out = String::new();
     let axis = axis_line(end, columns);
     let _ = writeln!(out, "{:<label_width$} |{axis}|", "");
+    let mut used_partial = false;
     for lane in &lanes {
-        let mut cells = vec![' '; columns];
-        for span in spans.iter().filter(|s| s.lane == *lane) {
-            paint(&mut cells, span, end, columns);
-        }
-        let row: String = cells.into_iter().collect();
-        let _ = writeln!(out, "{lane:<label_width$} |{row}|");
+        let lane_spans: Vec<&Span> = spans.iter().filter(|s| s.lane == *lane).collect();
+        let row: String = (0..columns)
+            .map(|cell| cell_symbol(&lane_spans, cell, columns, end))
+            .collect();
+        used_partial |= row.contains(PARTIAL);
+        let label: String = lane.chars().take(label_width).collect();
+        let _ = writeln!(out, "{label:<label_width$} |{row}|");
     }
-    let used: Vec<Kind> = Kind::ALL
+    let mut legend: Vec<String> = Kind::ALL
         .into_iter()
         .filter(|k| spans.iter().any(|s| s.kind == *k))
-        .collect();
-    let legend: Vec<String> = used
-        .iter()
         .map(|k| format!("{} {}", k.symbol(), k.describe()))
         .collect();
+    if used_partial {
+        legend.push(format!("{PARTIAL} busy for half the column or less"));
+    }
     let _ = writeln!(
         out,
         "{:<label_width$}  one column = {}; {}",
@@ -245,30 +249,57 @@ pub fn render(spans: &[Span], width: usize) -> String {
     out
 }
 
+/// Lane names ordered by the start of their first span, then by name.
+fn lanes_in_order(spans: &[Span]) -> Vec<&str> {
+    let mut first: Vec<(Duration, &str)> = Vec::new();
+    for span in spans {
+        match first.iter_mut().find(|(_, lane)| *lane == span.lane) {
+            Some(entry) => entry.0 = entry.0.min(span.start),
+            None => first.push((span.start, &span.lane)),
+        }
+    }
+    first.sort();
+    first.into_iter().map(|(_, lane)| lane).collect()
+}
+
 fn cell_duration(end: Duration, columns: usize) -> Duration {
     end / columns.max(1) as u32
 }
 
-/// Marks the cells of `cells` that `span` covers.
-fn paint(cells: &mut [char], span: &Span, end: Duration, columns: usize) {
+/// The symbol of one lane in one cell (see the module docs).
+fn cell_symbol(lane_spans: &[&Span], cell: usize, columns: usize, end: Duration) -> char {
     if end.is_zero() {
-        cells[0] = span.kind.symbol();
-        return;
+        // Every span is an instant at 0: show them in the first cell.
+        return match (cell, lane_spans.last()) {
+            (0, Some(span)) => span.kind.symbol(),
+            _ => ' ',
+        };
     }
     let total = end.as_secs_f64();
-    let start = span.start.as_secs_f64();
-    let stop = span.end.as_secs_f64();
-    let mut painted = false;
-    for (i, cell) in cells.iter_mut().enumerate() {
-        let midpoint = (i as f64 + 0.5) * total / columns as f64;
-        if midpoint >= start && midpoint < stop {
-            *cell = span.kind.symbol();
-            painted = true;
+    let cell_start = cell as f64 * total / columns as f64;
+    let cell_end = (cell + 1) as f64 * total / columns as f64;
+    let mut best: Option<(f64, Kind)> = None;
+    for kind in Kind::ALL {
+        let covered: f64 = lane_spans
+            .iter()
+            .filter(|s| s.kind == kind)
+            .map(|s| {
+                let from = s.start.as_secs_f64().max(cell_start);
+                let to = s.end.as_secs_f64().min(cell_end);
+                (to - from).max(0.0)
+            })
+            .sum();
+        let touches = lane_spans.iter().any(|s| {
+            s.kind == kind && s.start.as_secs_f64() < cell_end && s.end.as_secs_f64() >= cell_start
+        });
+        if touches && best.is_none_or(|(b, _)| covered > b) {
+            best = Some((covered, kind));
         }
     }
-    if !painted {
-        let i = ((start / total) * columns as f64) as usize;
-        cells[i.min(columns - 1)] = span.kind.symbol();
+    match best {
+        Some((covered, kind)) if covered > 0.5 * (cell_end - cell_start) => kind.symbol(),
+        Some(_) => PARTIAL,
+        None => ' ',
     }
 }
 
@@ -329,19 +360,56 @@ mod tests {
         ];
         let text = render(&spans, 27); // label 4 + " |" + 20 columns of 5 ms + "|"
         let row_b = text.lines().nth(2).unwrap();
-        assert_eq!(row_b, "b    |        =           |");
+        assert_eq!(row_b, "b    |        +           |");
+        assert!(text.contains("+ busy for half the column or less"), "{text}");
     }
 
     #[test]
-    fn lanes_keep_recording_order() {
+    fn lanes_are_ordered_by_first_start_then_name() {
         let spans = vec![
+            span("late", Kind::Cpu, 5, 10),
             span("zeta", Kind::Cpu, 0, 10),
             span("alfa", Kind::Cpu, 0, 10),
         ];
         let text = render(&spans, 40);
-        let lanes: Vec<&str> = text.lines().skip(1).take(2).collect();
-        assert!(lanes[0].starts_with("zeta"));
-        assert!(lanes[1].starts_with("alfa"));
+        let lanes: Vec<&str> = text.lines().skip(1).take(3).collect();
+        assert!(lanes[0].starts_with("alfa"), "{text}");
+        assert!(lanes[1].starts_with("zeta"), "{text}");
+        assert!(lanes[2].starts_with("late"), "{text}");
+    }
+
+    #[test]
+    fn turns_shorter_than_a_column_never_look_parallel() {
+        // Two lanes taking strict 1 ms turns for 100 ms, drawn with 5 ms
+        // columns: each lane has the CPU for half of every column, so no
+        // column may show '#' on both lanes.
+        let mut spans = Vec::new();
+        for turn in 0..100 {
+            let lane = if turn % 2 == 0 { "a" } else { "b" };
+            spans.push(span(lane, Kind::Cpu, turn, turn + 1));
+        }
+        let text = render(&spans, 27);
+        let rows: Vec<&str> = text.lines().skip(1).take(2).collect();
+        for (x, y) in rows[0].chars().zip(rows[1].chars()).skip(5) {
+            assert!(!(x == '#' && y == '#'), "{text}");
+        }
+        assert!(rows[0].contains(PARTIAL), "{text}");
+    }
+
+    #[test]
+    fn a_short_span_under_a_long_one_is_not_hidden_by_recording_order() {
+        // 1 ms waiting recorded before 99 ms of CPU: in the first 10 ms cell
+        // CPU covers most of it and wins, whatever the recording order.
+        let spans = vec![span("a", Kind::Waiting, 0, 1), span("a", Kind::Cpu, 1, 100)];
+        let text = render(&spans, 17); // label 4 + 10 columns of 10 ms
+        assert_eq!(text.lines().nth(1).unwrap(), "a    |##########|");
+    }
+
+    #[test]
+    fn long_lane_names_are_cut_to_fit() {
+        let spans = vec![span(&"x".repeat(100), Kind::Cpu, 0, 10)];
+        let text = render(&spans, 40);
+        assert!(text.lines().take(2).all(|l| l.chars().count() <= 40), "{text}");
     }
 
     #[test]

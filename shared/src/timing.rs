@@ -153,7 +153,12 @@ impl Comparison {
             "{:<width$}  {:>10}  {:>10}  {:>8}  {:>8}",
             "how", "wall", "cpu", "cpu/wall", "speed-up"
         );
-        let base_wall = self.rows.first().map(|r| r.measurement.wall);
+        // Speed-ups against a wrong baseline would mean nothing: n/a then.
+        let base_wall = self
+            .rows
+            .first()
+            .filter(|r| r.correct)
+            .map(|r| r.measurement.wall);
         for row in &self.rows {
             let m = &row.measurement;
             if !row.correct {
@@ -167,7 +172,7 @@ impl Comparison {
                 .unwrap_or_else(|| "n/a".into());
             let speedup = base_wall
                 .map(|b| format!("{:.2}x", ratio(b, m.wall)))
-                .unwrap_or_default();
+                .unwrap_or_else(|| "n/a".into());
             let _ = writeln!(
                 out,
                 "{:<width$}  {:>10}  {:>10}  {:>8}  {:>8}",
@@ -254,6 +259,17 @@ mod tests {
         assert!(!text.contains("1.0 ms"), "{text}");
         assert_eq!(c.speedup("fast but wrong"), None);
         assert!(!c.all_correct());
+    }
+
+    #[test]
+    fn no_speedups_against_a_wrong_baseline() {
+        let mut c = Comparison::new();
+        c.add_checked(m("wrong baseline", 100, 100), &4, &5);
+        c.add_checked(m("right", 50, 50), &5, &5);
+        let text = c.render();
+        let row = text.lines().find(|l| l.starts_with("right")).unwrap();
+        assert!(row.ends_with("n/a"), "{text}");
+        assert_eq!(c.speedup("right"), None);
     }
 
     #[test]

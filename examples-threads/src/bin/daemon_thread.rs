@@ -36,8 +36,9 @@ struct Args {
     /// Steps each worker wants to do.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..=1000))]
     steps: u32,
-    /// Pause between steps, in ms.
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    /// Pause between steps, in ms (at least 50, so the detached worker is
+    /// certainly still sleeping when main returns).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(50..=10_000))]
     pause_ms: u64,
 }
 

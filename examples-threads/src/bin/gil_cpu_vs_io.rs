@@ -166,7 +166,9 @@ fn main() -> anyhow::Result<()> {
 
     println!("\nFree threads (each # is CPU work; columns with two # ran in parallel):");
     print!("{}", free_timeline.render(width));
-    println!("\nBehind the GIL (the hilos take turns: never two # in one column):");
+    println!(
+        "\nBehind the GIL (the hilos take turns, . while waiting for the GIL; never two # in one column):"
+    );
     print!("{}", gil_timeline.render(width));
 
     heading("I/O-bound: waits (a stand-in for requests)");
@@ -220,14 +222,20 @@ fn main() -> anyhow::Result<()> {
         "speed-up, I/O, threads behind the GIL: {:.2}x",
         speedup(&io, &format!("{tasks} threads behind a GIL"))
     );
+    let free = speedup(&cpu, &free_label);
+    let behind = speedup(&cpu, &gil_label);
     println!();
-    println!("What you saw: with no GIL, CPU work on {threads} threads ran up to {cores}x faster");
-    println!("(one core per thread, no more); behind one global lock the same threads took");
-    println!("turns and gained nothing, which is CPython's case.");
-    if speedup(&cpu, &gil_label) < 0.9 {
-        println!("Here they were even slower than one thread: every hand-over of the lock");
-        println!("wakes the other thread, and that costs. David Beazley, whose talk notes 004");
-        println!("follow, measured the same for CPython's GIL on multicore machines.");
+    println!(
+        "What you saw: with no GIL, the CPU job on {threads} thread(s) ran {free:.2}x as fast as on one"
+    );
+    println!("({cores} core(s) here: a thread per core is the most that helps).");
+    println!(
+        "Behind one global lock the same threads took turns: {behind:.2}x, which is CPython's case."
+    );
+    if behind < 0.9 {
+        println!("Slower than one thread, even: every hand-over of the lock wakes the other");
+        println!("thread, and that costs. David Beazley, whose talk notes 004 follow, measured");
+        println!("the same for CPython's GIL on multicore machines.");
     }
     println!("I/O waits overlapped in both cases, because nobody holds the lock while");
     println!("waiting. Whatever the speed, every sum was checked against the sequential");

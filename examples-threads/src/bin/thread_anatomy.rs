@@ -36,7 +36,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
-use examples_threads::os_threads::{OsInfoError, OsThread, current_tid, thread_info};
+use examples_threads::os_threads::{
+    OsInfoError, OsThread, current_tid, state_in_words, thread_info,
+};
 use shared::output::say;
 
 #[derive(Parser, Debug)]
@@ -66,18 +68,32 @@ fn show(label: &str, info: &OsThread) {
     ));
 }
 
-/// Polls the kernel until the thread's state letter is one of `wanted`, or
-/// the deadline passes. The kernel updates the state when the thread blocks,
+/// Polls the kernel until the thread's state letter is `wanted`, or the
+/// deadline passes. The kernel updates the state when the thread blocks,
 /// which we cannot be told about, so we look again every millisecond.
-fn wait_for_state(tid: u32, wanted: &[char], deadline: Duration) -> Result<OsThread, OsInfoError> {
+fn wait_for_state(tid: u32, wanted: char, deadline: Duration) -> Result<OsThread, OsInfoError> {
     let start = Instant::now();
     loop {
         let info = thread_info(tid)?;
-        if wanted.contains(&info.state) || start.elapsed() > deadline {
+        if info.state == wanted {
+            return Ok(info);
+        }
+        if start.elapsed() > deadline {
+            say(format!(
+                "(the hilo did not reach {} within {deadline:?}: the machine may be busy)",
+                state_in_words(wanted)
+            ));
             return Ok(info);
         }
         thread::sleep(Duration::from_millis(1));
     }
+}
+
+/// The hilo's own voluntary context-switch count (read by the hilo itself).
+fn my_voluntary_switches() -> u64 {
+    current_tid()
+        .and_then(thread_info)
+        .map_or(0, |t| t.voluntary_switches)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -91,7 +107,9 @@ fn main() -> anyhow::Result<()> {
 
     let (orders_tx, orders_rx) = mpsc::channel::<Order>();
     let (tid_tx, tid_rx) = mpsc::channel::<u32>();
-    let (done_tx, done_rx) = mpsc::channel::<&'static str>();
+    // The hilo answers each order with its voluntary-switch count before and
+    // after carrying it out, read by itself, so main's reading adds nothing.
+    let (done_tx, done_rx) = mpsc::channel::<(u64, u64)>();
     let stack_bytes = args.stack_kib as usize * 1024;
 
     let handle = thread::Builder::new()
@@ -118,14 +136,15 @@ fn main() -> anyhow::Result<()> {
                         while watch.elapsed() < Duration::from_millis(300) {
                             x = std::hint::black_box(x.wrapping_add(1));
                         }
-                        let _ = done_tx.send("computed");
+                        let _ = done_tx.send((0, 0));
                     }
                     Order::SleepSome(times) => {
+                        let before = my_voluntary_switches();
                         for _ in 0..times {
                             // Each sleep blocks: one voluntary context switch.
                             thread::sleep(Duration::from_millis(1));
                         }
-                        let _ = done_tx.send("slept");
+                        let _ = done_tx.send((before, my_voluntary_switches()));
                     }
                     Order::Finish => break,
                 }
@@ -142,31 +161,31 @@ fn main() -> anyhow::Result<()> {
     ));
     say(format!("   stack size asked for: {} KiB", args.stack_kib));
     say("3. program counter: not readable from safe Rust; the kernel saves it at each switch");
+    say("5. registers: saved and restored by the kernel at each context switch; not visible");
     say(format!(
         "6. parent process: pid {} (shared by every hilo of this proceso)",
         std::process::id()
     ));
 
-    let parked = wait_for_state(tid, &['S'], Duration::from_secs(5))?;
-    show("4. waiting on a channel", &parked);
+    let parked = wait_for_state(tid, 'S', Duration::from_secs(5))?;
+    show("4. state while waiting on a channel", &parked);
 
     orders_tx.send(Order::Compute).ok();
-    let running = wait_for_state(tid, &['R'], Duration::from_secs(5))?;
-    show("4. computing", &running);
+    let running = wait_for_state(tid, 'R', Duration::from_secs(5))?;
+    show("4. state while computing", &running);
     done_rx
         .recv_timeout(Duration::from_secs(10))
         .context("compute never finished")?;
 
-    let before = thread_info(tid)?;
     orders_tx.send(Order::SleepSome(args.sleeps)).ok();
-    done_rx
+    let (before, after) = done_rx
         .recv_timeout(Duration::from_secs(60))
         .context("sleeps never finished")?;
-    let after = thread_info(tid)?;
-    show(&format!("5. after {} short sleeps", args.sleeps), &after);
-    let grew = after
-        .voluntary_switches
-        .saturating_sub(before.voluntary_switches);
+    show(
+        &format!("cambio de contexto: after {} short sleeps", args.sleeps),
+        &thread_info(tid)?,
+    );
+    let grew = after.saturating_sub(before);
     say(format!(
         "voluntary context switches during the sleeps: {grew}"
     ));

@@ -10,7 +10,8 @@
 //!
 //! Borrowing instead of moving: a plain `thread::spawn` may outlive the
 //! function that started it, so it cannot borrow local data (the compiler
-//! refuses: "borrowed value does not live long enough"). `thread::scope`
+//! refuses with E0373: "closure may outlive the current function, but it
+//! borrows `numbers`, which is owned by the current function"). `thread::scope`
 //! guarantees every thread in it is joined before the scope ends, so those
 //! threads *may* borrow the caller's data, here a slice of numbers split into
 //! chunks, one per hilo.
@@ -32,8 +33,8 @@ struct Args {
     /// How many hilos share the work.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     threads: u32,
-    /// How many numbers to add up (1..=n).
-    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    /// How many numbers to add up (1..=n). Section 3 keeps them all in a Vec.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     n: u64,
 }
 
