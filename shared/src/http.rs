@@ -403,7 +403,11 @@ mod tests {
         }
         let stopping = Instant::now();
         server.shutdown();
-        assert!(stopping.elapsed() < Duration::from_secs(10), "{:?}", stopping.elapsed());
+        assert!(
+            stopping.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            stopping.elapsed()
+        );
         let _ = client.join();
     }
 

@@ -361,7 +361,10 @@ mod tests {
         let text = render(&spans, 27); // label 4 + " |" + 20 columns of 5 ms + "|"
         let row_b = text.lines().nth(2).unwrap();
         assert_eq!(row_b, "b    |        +           |");
-        assert!(text.contains("+ busy for half the column or less"), "{text}");
+        assert!(
+            text.contains("+ busy for half the column or less"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -409,7 +412,10 @@ mod tests {
     fn long_lane_names_are_cut_to_fit() {
         let spans = vec![span(&"x".repeat(100), Kind::Cpu, 0, 10)];
         let text = render(&spans, 40);
-        assert!(text.lines().take(2).all(|l| l.chars().count() <= 40), "{text}");
+        assert!(
+            text.lines().take(2).all(|l| l.chars().count() <= 40),
+            "{text}"
+        );
     }
 
     #[test]
