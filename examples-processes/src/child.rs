@@ -535,12 +535,22 @@ pub fn say_from_fork(who: &str, message: fmt::Arguments<'_>) {
 
 /// Waits for `child` to connect to `server`, but not forever.
 ///
-/// `IpcOneShotServer::accept` has no timeout: if the child dies before it
-/// connects, accept waits forever. So accept runs on a helper thread while
-/// this thread watches the child; if the child ends first or `limit`
-/// passes, the child is killed and reaped, and the helper is woken by
-/// connecting to the server ourselves and hanging up at once (its accept
-/// returns and its first read sees the hang-up). No thread is left behind.
+/// `IpcOneShotServer::accept` has no timeout, and it is two blocking steps:
+/// `accept(2)` a connection, then read the first message on it. A child that
+/// dies before it connects leaves step one waiting forever; a child that
+/// connects and then says nothing leaves step two waiting. So accept runs on
+/// a helper thread while this thread watches the child. If the child ends
+/// first or `limit` passes, the order of the clean-up matters:
+///
+/// 1. kill and reap the child: that closes its end of any connection it
+///    made, so a helper stuck in step two reads a hang-up and returns;
+/// 2. connect to the server ourselves and hang up at once: a helper still in
+///    step one accepts us, reads our hang-up and returns;
+/// 3. wait for the helper, but only [`HELPER_LIMIT`]: the server's name is a
+///    path in the file system, so the peer that connected may not be the
+///    child at all (any process of this user can connect). If some stranger
+///    holds the connection open and silent, the helper is left behind rather
+///    than blocking us; it ends when that stranger hangs up.
 pub fn accept_from<T>(
     server: IpcOneShotServer<T>,
     server_name: &str,
@@ -596,12 +606,21 @@ where
         }
         pause = (pause * 2).min(Duration::from_millis(20));
     };
-    // Wake the blocked accept: connect and hang up at once.
-    drop(IpcSender::<T>::connect(server_name.to_string()));
-    let _ = acceptor.join();
+    // 1. The child first: its death hangs up any connection it made.
     let _ = child.kill_and_reap();
+    // 2. Wake an accept(2) that nobody reached: connect and hang up at once.
+    drop(IpcSender::<T>::connect(server_name.to_string()));
+    // 3. The helper should end at once now; if a stranger keeps it reading,
+    //    let it go (dropping the handle detaches the thread).
+    if done_rx.recv_timeout(HELPER_LIMIT).is_ok() {
+        let _ = acceptor.join();
+    }
     Err(failure)
 }
+
+/// How long [`accept_from`] waits for its helper thread after giving up on a
+/// child (see step 3 there).
+pub const HELPER_LIMIT: Duration = Duration::from_secs(1);
 
 /// Python's `Process(target=..., args=(arg,))` with the "spawn" start
 /// method: re-executes this binary as `role`, waits (at most `limit`) for
@@ -793,6 +812,43 @@ mod tests {
         );
         assert!(started.elapsed() < Duration::from_secs(10));
         assert_eq!(child.exit(), Some(Exit::Signal(9)));
+    }
+
+    #[test]
+    fn accept_from_a_peer_that_connects_and_stays_silent_does_not_hang() {
+        // A peer connects (accept(2) returns) and then sends nothing: the
+        // helper thread is stuck reading its first message. Here the peer
+        // is a thread of this test, not the child, so killing the child
+        // cannot hang it up: accept_from must give up on the helper anyway.
+        let (server, name) = IpcOneShotServer::<u32>::new().unwrap();
+        let mut child = Child::spawn(Command::new("sleep").arg("30"), "sleep").unwrap();
+        let (connected_tx, connected_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let peer = {
+            let name = name.clone();
+            thread::spawn(move || {
+                let silent = IpcSender::<u32>::connect(name).unwrap();
+                connected_tx.send(()).unwrap();
+                // Silent until the test is done with accept_from, or 15 s
+                // (so a broken accept_from fails the test instead of hanging it).
+                let _ = release_rx.recv_timeout(Duration::from_secs(15));
+                drop(silent);
+            })
+        };
+        connected_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the peer connected");
+        let started = Instant::now();
+        let result = accept_from(server, &name, &mut child, Duration::from_millis(200));
+        let took = started.elapsed();
+        let _ = release_tx.send(());
+        peer.join().unwrap();
+        assert!(
+            matches!(result, Err(ChildError::TimedOut { .. })),
+            "{result:?}"
+        );
+        assert!(took < Duration::from_secs(10), "accept_from took {took:?}");
+        assert_eq!(child.exit(), Some(Exit::Signal(9)), "killed and reaped");
     }
 
     #[test]
