@@ -34,7 +34,7 @@ use std::io::{self, Write as _};
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::{ChildStderr, ChildStdin, ChildStdout, Command, ExitStatus};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -53,6 +53,11 @@ pub const ROLE_ENV: &str = "CONCURRENCIA_ROLE";
 /// The environment variable that carries the name of the parent's one-shot
 /// ipc server to a child started by [`spawn_self_with`].
 pub const BOOTSTRAP_ENV: &str = "CONCURRENCIA_BOOTSTRAP";
+
+/// The environment variable that carries the parent's pid to a child started
+/// by [`self_command`], so [`die_with_parent`] can tell whether the parent it
+/// was started by is still its parent.
+pub const PARENT_ENV: &str = "CONCURRENCIA_PARENT_PID";
 
 /// How long a parent waits, by default, for a re-executed child to start and
 /// connect back. Generous: a debug build on a busy 2-core machine is slow.
@@ -87,6 +92,8 @@ pub enum ChildError {
     Threaded { threads: usize },
     #[error("this binary was started as role `{0}`, which it does not know")]
     UnknownRole(String),
+    #[error("stopped by {}: every child was stopped and reaped", signal.as_str())]
+    Interrupted { signal: Signal },
 }
 
 impl ChildError {
@@ -177,8 +184,52 @@ pub fn self_command(role: &str) -> Result<Command, ChildError> {
     let exe = std::env::current_exe()
         .map_err(|e| ChildError::io("cannot find this program's own executable", e))?;
     let mut command = Command::new(exe);
-    command.env(ROLE_ENV, role).env_remove(BOOTSTRAP_ENV);
+    command
+        .env(ROLE_ENV, role)
+        .env(PARENT_ENV, std::process::id().to_string())
+        .env_remove(BOOTSTRAP_ENV);
     Ok(command)
+}
+
+/// Makes this child proceso die when its parent dies: call it first thing in
+/// every role branch of `main` (a forked child gets the same from
+/// [`Child::fork`]).
+///
+/// Without it, a parent killed by a signal (SIGTERM from `kill`, SIGKILL, a
+/// crash) leaves its children running: the kernel re-parents them to init
+/// (or to the nearest subreaper) and nobody stops them. Python's
+/// `multiprocessing` has the same problem for non-daemon children. Two steps:
+///
+/// 1. `prctl(PR_SET_PDEATHSIG, SIGKILL)`: the kernel sends us SIGKILL when
+///    our parent dies. (Strictly: when the parent *thread* that started us
+///    ends. The examples start every child from `main`'s thread, which lives
+///    as long as the process.)
+/// 2. That request only covers a death that happens *after* it. If the
+///    parent died between starting us and step 1, no signal will come, but
+///    our parent is then no longer the process that started us: compare
+///    `getppid()` with the pid the parent put in [`PARENT_ENV`], and exit at
+///    once if they differ.
+///
+/// Started by hand (no [`PARENT_ENV`]), only step 1 is done. Linux only: on
+/// other systems there is no PR_SET_PDEATHSIG and only step 2 is done.
+pub fn die_with_parent() -> Result<(), ChildError> {
+    #[cfg(target_os = "linux")]
+    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)
+        .map_err(|errno| ChildError::os("PR_SET_PDEATHSIG", errno))?;
+    let expected = std::env::var(PARENT_ENV)
+        .ok()
+        .and_then(|pid| pid.parse::<i32>().ok());
+    if let Some(expected) = expected
+        && nix::unistd::getppid().as_raw() != expected
+    {
+        // Our parent is gone already: whatever we were to do is unwanted.
+        eprintln!(
+            "pid {}: parent {expected} is already gone; exiting",
+            std::process::id()
+        );
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 /// Which way a child was started.
@@ -236,6 +287,10 @@ impl Child {
     /// parent's memory and ends with `_exit(code)`, where `code` is what
     /// `body` returned (101 if it panicked). The parent gets the `Child`.
     ///
+    /// The child dies with the parent, as with [`die_with_parent`]: before
+    /// `body` runs it asks for SIGKILL when the parent dies, then checks
+    /// that the parent did not die first (`_exit(1)` if it did).
+    ///
     /// Refused with [`ChildError::Threaded`] if this process has more than
     /// one thread (see the module docs). `body` should keep to
     /// async-signal-safe work: memory, atomics, [`say_from_fork`].
@@ -249,12 +304,12 @@ impl Child {
         // printed twice; flushing also makes sure stdout is set up before the
         // fork, so the child's `say_from_fork` never has to allocate it.
         let _ = io::stdout().flush();
+        let parent = nix::unistd::getpid();
         // SAFETY: this process has exactly one thread (checked just above,
         // and nothing can start another between the check and the call), so
         // no lock can be held by a thread that the child would not have. The
-        // child branch below never returns: it runs `body`, catches any
-        // panic so no unwinding crosses into the parent's stack frames, and
-        // ends with `_exit`.
+        // child branch below never returns: it runs `body` inside
+        // `child_code`, which lets no unwinding out, and ends with `_exit`.
         match unsafe { nix::unistd::fork() } {
             Err(errno) => Err(ChildError::os(format!("fork for {name} failed"), errno)),
             Ok(ForkResult::Parent { child }) => Ok(Child {
@@ -264,13 +319,15 @@ impl Child {
                 exit: None,
             }),
             Ok(ForkResult::Child) => {
-                let code =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or(101);
-                // SAFETY: `_exit` ends the process at once. Unlike `exit`, it
-                // runs no atexit handlers and flushes no stdio buffers copied
-                // from the parent (which would print the parent's text twice);
-                // it is async-signal-safe, and it never returns.
-                unsafe { libc::_exit(code) }
+                // prctl and getppid are plain system calls: async-signal-safe.
+                #[cfg(target_os = "linux")]
+                let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
+                let code = if nix::unistd::getppid() == parent {
+                    child_code(body)
+                } else {
+                    1 // the parent died before we could ask to die with it
+                };
+                exit_now(code)
             }
         }
     }
@@ -371,13 +428,25 @@ impl Child {
     ///
     /// std has no wait-with-timeout, so this polls `waitpid(WNOHANG)` with a
     /// backoff from 50 µs up to 10 ms: an ending child is noticed within
-    /// about 10 ms, and a long wait costs ~100 wake-ups a second.
+    /// about 10 ms, and a long wait costs ~100 wake-ups a second. (The exact
+    /// alternative on Linux is a pidfd: `pidfd_open(pid)` gives a file
+    /// descriptor that becomes readable when the child ends, so `poll` on it
+    /// with a timeout wakes exactly once. std has it only as an unstable API.)
     pub fn wait_timeout(&mut self, limit: Duration) -> Result<Exit, ChildError> {
+        self.poll_wait(limit, false)
+    }
+
+    /// The polling loop of [`Child::wait_timeout`] and [`Child::join`];
+    /// with `watch_stop`, a stop signal also ends it (with `Interrupted`).
+    fn poll_wait(&mut self, limit: Duration, watch_stop: bool) -> Result<Exit, ChildError> {
         let started = Instant::now();
         let mut pause = Duration::from_micros(50);
         loop {
             if let Some(exit) = self.try_wait()? {
                 return Ok(exit);
+            }
+            if watch_stop && let Some(signal) = stop_signal() {
+                return Err(ChildError::Interrupted { signal });
             }
             let waited = started.elapsed();
             if waited >= limit {
@@ -399,6 +468,21 @@ impl Child {
             Err(timed_out @ ChildError::TimedOut { .. }) => {
                 self.kill_and_reap()?;
                 Err(timed_out)
+            }
+            other => other,
+        }
+    }
+
+    /// Python's `p.join(timeout)`, for a parent: waits at most `limit` for
+    /// the child to end and reaps it; on timeout kills and reaps it and
+    /// returns [`ChildError::TimedOut`]. If a stop signal comes meanwhile
+    /// ([`stop_on_signals`]), kills and reaps it at once and returns
+    /// [`ChildError::Interrupted`]. Either way it is reaped.
+    pub fn join(&mut self, limit: Duration) -> Result<Exit, ChildError> {
+        match self.poll_wait(limit, true) {
+            Err(stopped @ (ChildError::TimedOut { .. } | ChildError::Interrupted { .. })) => {
+                self.kill_and_reap()?;
+                Err(stopped)
             }
             other => other,
         }
@@ -446,6 +530,50 @@ impl Drop for Child {
             let _ = self.kill_and_reap();
         }
     }
+}
+
+/// Runs a forked child's `body` and returns its exit code: what `body`
+/// returned, or 101 if it panicked. Nothing unwinds out of here, whatever
+/// `body` does: an unwinding panic would run the *parent's* stack frames
+/// (copied by fork) in the child, with their destructors and their return
+/// paths.
+///
+/// Two holes are closed besides catching the panic. The panic's payload is
+/// an arbitrary value whose `Drop` could itself panic: it is forgotten, never
+/// dropped. And a guard whose `Drop` calls `_exit(101)` is armed around the
+/// call, so if anything at all unwinds past `catch_unwind`, the process ends
+/// there instead of unwinding further.
+fn child_code(body: impl FnOnce() -> i32) -> i32 {
+    struct ExitIfUnwinding;
+    impl Drop for ExitIfUnwinding {
+        fn drop(&mut self) {
+            exit_now(101)
+        }
+    }
+    let guard = ExitIfUnwinding;
+    let code = code_or_101(body);
+    std::mem::forget(guard);
+    code
+}
+
+/// `body()`, or 101 if it panicked; the panic's payload is never dropped.
+fn code_or_101(body: impl FnOnce() -> i32) -> i32 {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(code) => code,
+        Err(payload) => {
+            std::mem::forget(payload);
+            101
+        }
+    }
+}
+
+/// `_exit(code)`: ends this process at once.
+fn exit_now(code: i32) -> ! {
+    // SAFETY: `_exit` ends the process at once. Unlike `exit`, it runs no
+    // atexit handlers and flushes no stdio buffers copied from the parent
+    // (which would print the parent's text twice); it is async-signal-safe,
+    // and it never returns.
+    unsafe { libc::_exit(code) }
 }
 
 /// How many threads this process runs (Linux: entries of /proc/self/task).
@@ -551,6 +679,9 @@ pub fn say_from_fork(who: &str, message: fmt::Arguments<'_>) {
 ///    child at all (any process of this user can connect). If some stranger
 ///    holds the connection open and silent, the helper is left behind rather
 ///    than blocking us; it ends when that stranger hangs up.
+///
+/// A stop signal ([`stop_on_signals`]) also ends the wait, with
+/// [`ChildError::Interrupted`], after the same clean-up.
 pub fn accept_from<T>(
     server: IpcOneShotServer<T>,
     server_name: &str,
@@ -596,6 +727,9 @@ where
             }
             Ok(None) => {}
             Err(error) => break error,
+        }
+        if let Some(signal) = stop_signal() {
+            break ChildError::Interrupted { signal };
         }
         if started.elapsed() >= limit {
             break ChildError::TimedOut {
@@ -675,8 +809,32 @@ where
         .map_err(|e| ChildError::ipc("receiving the parent's argument", e))
 }
 
+/// The signal that asked this process to stop, as a number (0: none yet).
+/// Written once by the thread of [`stop_on_signals`]; read anywhere.
+static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+/// The signal that asked this process to stop, if [`stop_on_signals`] is in
+/// use and one came. The long waits of this module ([`Child::join`],
+/// [`accept_from`]) watch it and end with [`ChildError::Interrupted`].
+pub fn stop_signal() -> Option<Signal> {
+    match STOP_SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        number => Signal::try_from(number).ok(),
+    }
+}
+
+/// `Err(ChildError::Interrupted)` once a stop signal came: for the loops of
+/// a parent that want to stop between two steps.
+pub fn check_stop() -> Result<(), ChildError> {
+    match stop_signal() {
+        Some(signal) => Err(ChildError::Interrupted { signal }),
+        None => Ok(()),
+    }
+}
+
 /// Turns Ctrl-C (SIGINT) and SIGTERM into a flag, so a parent can stop its
-/// children, reap them and exit cleanly instead of dying mid-way.
+/// children, reap them, remove its files and exit cleanly instead of dying
+/// mid-way.
 ///
 /// Call it first thing in `main`, before any other thread starts: it blocks
 /// both signals in the calling thread, threads started later inherit that
@@ -684,6 +842,13 @@ where
 /// handler, so no async-signal-safety rules and no `unsafe`). Children
 /// started with `Command` get a clean mask again (std resets it before
 /// exec). That thread lives until the process exits; it holds nothing.
+///
+/// The first signal sets the returned flag and [`stop_signal`]; the program
+/// then stops in order and should exit with 128 + the signal's number (130
+/// after Ctrl-C, 143 after SIGTERM: the shell's convention; see
+/// [`exit_code`]). A second signal means "now": the process exits at once
+/// with that code. Its children still die with it ([`die_with_parent`]),
+/// but files it meant to remove may stay.
 pub fn stop_on_signals() -> Result<Arc<AtomicBool>, ChildError> {
     let mut signals = SigSet::empty();
     signals.add(Signal::SIGINT);
@@ -697,8 +862,19 @@ pub fn stop_on_signals() -> Result<Arc<AtomicBool>, ChildError> {
         .name("signals".into())
         .spawn(move || {
             while let Ok(signal) = signals.wait() {
+                let first = STOP_SIGNAL
+                    .compare_exchange(0, signal as i32, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok();
+                if !first {
+                    shared::output::say(format!(
+                        "got {} again: exiting now (children die with this process)",
+                        signal.as_str()
+                    ));
+                    std::process::exit(128 + signal as i32);
+                }
                 shared::output::say(format!(
-                    "got {}: stopping (children will be stopped and reaped)",
+                    "got {}: stopping (children will be stopped and reaped; {} again to exit at once)",
+                    signal.as_str(),
                     signal.as_str()
                 ));
                 flag.store(true, Ordering::SeqCst);
@@ -706,6 +882,25 @@ pub fn stop_on_signals() -> Result<Arc<AtomicBool>, ChildError> {
         })
         .map_err(|e| ChildError::io("cannot start the signal thread", e))?;
     Ok(stop)
+}
+
+/// What `main` returns when its work is done: success; 128 + the signal's
+/// number if a stop signal ended it (see [`stop_on_signals`]); otherwise 1,
+/// with the error printed on stderr as std prints an `Err` from `main`.
+pub fn exit_code(result: anyhow::Result<()>) -> std::process::ExitCode {
+    match (result, stop_signal()) {
+        (Ok(()), None) => std::process::ExitCode::SUCCESS,
+        (result, Some(signal)) => {
+            if let Err(error) = result {
+                eprintln!("{error:#}");
+            }
+            std::process::ExitCode::from(128 + signal as u8)
+        }
+        (Err(error), None) => {
+            eprintln!("Error: {error:?}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 /// Blocks SIGINT in this process: for worker children, so a Ctrl-C at the

@@ -483,6 +483,8 @@ struct Client {
 /// is atomic, like Python's manager, which serves its objects under a lock),
 /// until told to stop or until every control sender is gone.
 pub fn serve() -> Result<(), ManagerError> {
+    // If the owner dies (killed, crashed), so do we: no orphan server.
+    child::die_with_parent()?;
     // Ctrl-C at the terminal is for the parent, which stops us in order.
     child::ignore_ctrl_c()?;
     let setup: ServerSetup = child::receive_arg(child::STARTUP_LIMIT)?;

@@ -364,6 +364,8 @@ impl<T: Task> Drop for Pool<T> {
 /// [`WORKER_ROLE`]. Runs tasks until told to stop, or until the parent is
 /// gone (its channel closes), then returns.
 pub fn worker_main<T: Task>() -> Result<(), PoolError> {
+    // If the parent dies (killed, crashed), so do we: no orphan workers.
+    child::die_with_parent()?;
     // A Ctrl-C at the terminal reaches every process in the group; the
     // parent decides what happens and stops us in order.
     child::ignore_ctrl_c()?;

@@ -5,8 +5,10 @@
 //! One test in this file on purpose: the test process makes itself a child
 //! subreaper (process-wide), so an orphaned grandchild of an example is
 //! re-parented HERE, where `leftover_children` sees it; any other test
-//! running beside it would have children of its own. (Ctrl-C is covered by
-//! pool_map_sigint.rs, alone in its own file for the same reason.)
+//! running beside it would have children of its own. (Signals are covered
+//! in files of their own for the same reason: Ctrl-C to pool_map in
+//! pool_map_sigint.rs, SIGTERM to the parent of every example in
+//! parent_killed.rs, the supervisor's signals in supervisor_*.rs.)
 
 use std::time::Duration;
 

@@ -24,6 +24,10 @@
 //! is still alive. And the FIFO is a file: it must be removed afterwards, on
 //! every path, errors included; a guard value does that when it is dropped.
 //!
+//! Ctrl-C or `kill -TERM` stops the reader in order (writer killed and
+//! reaped, FIFO removed); the writer dies with the reader if the reader is
+//! killed outright (`child::die_with_parent`). Try `--interval-ms 1000`.
+//!
 //! What you will see: the reader (this proceso) makes a private directory
 //! and the FIFO in it, starts the writer (this binary re-executed with a role,
 //! Python's "spawn"), prints each line as it arrives, and removes the FIFO.
@@ -40,6 +44,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::os::fd::AsFd;
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -63,6 +68,9 @@ struct Args {
     /// How many lines the writer sends.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     lines: u32,
+    /// Pause between the writer's lines, in ms: watch them arrive one by one.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    interval_ms: u64,
     /// Directory in which to make the FIFO's private directory (default: the system temp directory).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -146,6 +154,9 @@ fn writer(fifo: &Path, args: &Args) -> anyhow::Result<()> {
         .with_context(|| format!("writer cannot open {}", fifo.display()))?;
     let me = std::process::id();
     for line in 1..=args.lines {
+        if line > 1 && args.interval_ms > 0 {
+            std::thread::sleep(Duration::from_millis(args.interval_ms));
+        }
         // Build the whole line, then ONE write: a write of at most PIPE_BUF
         // (4096) bytes to a pipe is atomic, never split or mixed with another
         // writer's. (`writeln!` straight to an unbuffered File may issue one
@@ -173,6 +184,9 @@ fn read_all(input: &mut File, writer: &mut Child, limit: Duration) -> anyhow::Re
     let mut buffer = [0u8; 4096];
     let mut connected = false;
     loop {
+        // Ctrl-C or SIGTERM: stop here; the caller's guards kill and reap
+        // the writer and remove the FIFO.
+        child::check_stop()?;
         let left = until.saturating_duration_since(Instant::now());
         if left.is_zero() {
             bail!("the writer sent no end-of-file within {limit:?}");
@@ -243,7 +257,8 @@ fn reader(args: &Args) -> anyhow::Result<()> {
         .arg("--fifo")
         .arg(&fifo.fifo)
         .args(["--message", &args.message])
-        .args(["--lines", &args.lines.to_string()]);
+        .args(["--lines", &args.lines.to_string()])
+        .args(["--interval-ms", &args.interval_ms.to_string()]);
     if args.writer_crashes {
         command.arg("--writer-crashes");
     }
@@ -257,7 +272,7 @@ fn reader(args: &Args) -> anyhow::Result<()> {
     // On an error here, `writer` is dropped (killed and reaped) and then
     // `fifo` (FIFO and directory removed).
     let text = read_all(&mut input, &mut writer, limit)?;
-    let exit = writer.wait_or_kill(limit)?;
+    let exit = writer.join(limit)?;
     say_as(
         "lector",
         format!("writer proceso {} ended: {exit}", writer.pid()),
@@ -292,18 +307,28 @@ fn reader(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let args = Args::parse();
     // Python's `if __name__ == "__main__"`: a re-executed child has a role.
-    match child::role().as_deref() {
-        Some(WRITER_ROLE) => {
-            let fifo = args.fifo.as_deref().context("the writer needs --fifo")?;
-            writer(fifo, &args)
-        }
-        Some(other) => bail!("unknown role {other:?}"),
+    let result = match child::role().as_deref() {
+        Some(WRITER_ROLE) => writer_main(&args),
+        Some(other) => Err(anyhow::anyhow!("unknown role {other:?}")),
         None => {
             heading("FIFO: a named pipe between two procesos (notes 004)");
-            reader(&args)
+            // Before any thread starts. Ctrl-C or SIGTERM then ends the
+            // reader in order: the writer is killed and reaped, and the FIFO
+            // removed, instead of this process dying with the FIFO left behind.
+            child::stop_on_signals()
+                .map_err(anyhow::Error::from)
+                .and_then(|_| reader(&args))
         }
-    }
+    };
+    child::exit_code(result)
+}
+
+fn writer_main(args: &Args) -> anyhow::Result<()> {
+    // First of all: if the reader dies, so do we (no orphans).
+    child::die_with_parent()?;
+    let fifo = args.fifo.as_deref().context("the writer needs --fifo")?;
+    writer(fifo, args)
 }

@@ -38,6 +38,7 @@
 //!      cargo run --release -p examples-processes --bin manager_list -- --workers 4 --calls 2000
 #![forbid(unsafe_code)]
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
@@ -106,7 +107,8 @@ fn run_workers(results: &ListProxy, by_worker: &DictProxy, args: &Args) -> anyho
     let pids: Vec<u32> = workers.iter().map(Child::pid).collect();
     say(format!("started {} workers: pids {pids:?}", workers.len()));
     for worker in &mut workers {
-        let exit = worker.wait_or_kill(Duration::from_secs(60))?;
+        // join: a deadline, and a stop signal ends the wait too.
+        let exit = worker.join(Duration::from_secs(60))?;
         ensure!(exit.success(), "{} did not end well: {exit}", worker.name());
     }
     say("joined every worker");
@@ -164,6 +166,7 @@ fn measure_latency(manager: &Manager, calls: u64) -> anyhow::Result<(Duration, D
     let remote = manager.list()?;
     let (appended, proxy_time) = timed(|| -> anyhow::Result<()> {
         for i in 0..calls {
+            child::check_stop()?;
             remote.append(i as i64)?;
         }
         Ok(())
@@ -185,19 +188,39 @@ fn measure_latency(manager: &Manager, calls: u64) -> anyhow::Result<(Duration, D
     Ok((proxy_time / calls as u32, local_time / calls as u32))
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     // Python's `if __name__ == "__main__":`: the server and the workers run
     // this same main, with a role.
     if let Some(role) = child::role() {
-        return match role.as_str() {
-            manager::SERVER_ROLE => Ok(manager::serve()?),
-            WORKER_ROLE => worker(child::receive_arg(child::STARTUP_LIMIT)?),
-            _ => Err(child::ChildError::UnknownRole(role).into()),
-        };
+        return child::exit_code(child_main(role));
     }
     let args = Args::parse();
     shared::output::start();
+    // Before any thread starts. Ctrl-C or SIGTERM then stops the workers and
+    // the server in order (and removes ipc-channel's rendezvous files),
+    // instead of killing this process mid-way.
+    let result = child::stop_on_signals()
+        .map_err(anyhow::Error::from)
+        .and_then(|_| parent(&args));
+    child::exit_code(result)
+}
 
+/// A child's `main`: the server, or a worker.
+fn child_main(role: String) -> anyhow::Result<()> {
+    // First of all: if the parent dies, so do we (no orphans).
+    child::die_with_parent()?;
+    match role.as_str() {
+        manager::SERVER_ROLE => Ok(manager::serve()?),
+        WORKER_ROLE => {
+            // Ctrl-C reaches the whole process group: the parent decides.
+            child::ignore_ctrl_c()?;
+            worker(child::receive_arg(child::STARTUP_LIMIT)?)
+        }
+        _ => Err(child::ChildError::UnknownRole(role).into()),
+    }
+}
+
+fn parent(args: &Args) -> anyhow::Result<()> {
     heading(&format!(
         "{} workers append sums of {} random ints to a manager's list (notes 001)",
         args.workers, args.n
@@ -206,8 +229,8 @@ fn main() -> anyhow::Result<()> {
     say(format!("manager server started: pid {}", manager.pid()));
     let results = manager.list()?;
     let by_worker = manager.dict()?;
-    run_workers(&results, &by_worker, &args)?;
-    let right = check_results(&results, &by_worker, &args)?;
+    run_workers(&results, &by_worker, args)?;
+    let right = check_results(&results, &by_worker, args)?;
 
     heading("Desventajas: latencia (notes 000)");
     let (per_call, per_push) = measure_latency(&manager, args.calls)?;

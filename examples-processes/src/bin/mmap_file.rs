@@ -40,6 +40,7 @@
 use std::fs::{File, OpenOptions};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -71,6 +72,10 @@ struct Args {
     /// How long the reader waits for the writer, in ms.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     timeout_ms: u64,
+    /// How long the writer waits before it publishes, in ms: watch the
+    /// reader wait (or stop it meanwhile with Ctrl-C: the file is still removed).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    delay_ms: u64,
     /// The file to write into (set by the parent for the writer proceso).
     #[arg(long, hide = true)]
     file: Option<PathBuf>,
@@ -247,6 +252,13 @@ fn writer(file_path: &Path, args: &Args) -> anyhow::Result<()> {
         .open(file_path)
         .with_context(|| format!("writer cannot open {}", file_path.display()))?;
     let map = SharedMap::new(&file, args.size as usize)?;
+    if args.delay_ms > 0 {
+        say_as(
+            "escritor",
+            format!("waiting {} ms before publishing", args.delay_ms),
+        );
+        std::thread::sleep(Duration::from_millis(args.delay_ms));
+    }
     map.publish(args.message.as_bytes())?;
     say_as(
         "escritor",
@@ -272,6 +284,9 @@ fn wait_for_message(
         if let Some(bytes) = map.read_published() {
             return Ok(bytes);
         }
+        // Ctrl-C or SIGTERM: stop here; the caller's guards kill and reap
+        // the writer, unmap, and remove the file.
+        child::check_stop()?;
         if let Some(exit) = child.try_wait()? {
             // It may have published just before exiting: look once more.
             if let Some(bytes) = map.read_published() {
@@ -308,8 +323,16 @@ fn reader(args: &Args) -> anyhow::Result<()> {
         .arg("--file")
         .arg(&temp.path)
         .args(["--message", &args.message])
-        .args(["--size", &args.size.to_string()]);
+        .args(["--size", &args.size.to_string()])
+        .args(["--delay-ms", &args.delay_ms.to_string()]);
     let mut writer = Child::spawn(&mut command, "escritor")?;
+    say_as(
+        "lector",
+        format!(
+            "started the writer proceso, pid {}; waiting for it to publish",
+            writer.pid()
+        ),
+    );
     let limit = Duration::from_millis(args.timeout_ms);
     // On an error below, `writer` is dropped (killed and reaped), then
     // `map` (unmapped), then `temp` (file removed): nothing is left.
@@ -322,7 +345,7 @@ fn reader(args: &Args) -> anyhow::Result<()> {
             bytes.len()
         ),
     );
-    let exit = writer.wait_or_kill(limit)?;
+    let exit = writer.join(limit)?;
     say_as(
         "lector",
         format!("writer proceso {} ended: {exit}", writer.pid()),
@@ -363,18 +386,28 @@ fn reader(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let args = Args::parse();
     // Python's `if __name__ == "__main__"`: a re-executed child has a role.
-    match child::role().as_deref() {
-        Some(WRITER_ROLE) => {
-            let file = args.file.as_deref().context("the writer needs --file")?;
-            writer(file, &args)
-        }
-        Some(other) => bail!("unknown role {other:?}"),
+    let result = match child::role().as_deref() {
+        Some(WRITER_ROLE) => writer_main(&args),
+        Some(other) => Err(anyhow::anyhow!("unknown role {other:?}")),
         None => {
             heading("mmap: one file, two procesos (notes 004)");
-            reader(&args)
+            // Before any thread starts. Ctrl-C or SIGTERM then ends the
+            // reader in order: the writer is killed and reaped, and the temp
+            // file removed, instead of this process dying with it left behind.
+            child::stop_on_signals()
+                .map_err(anyhow::Error::from)
+                .and_then(|_| reader(&args))
         }
-    }
+    };
+    child::exit_code(result)
+}
+
+fn writer_main(args: &Args) -> anyhow::Result<()> {
+    // First of all: if the reader dies, so do we (no orphans).
+    child::die_with_parent()?;
+    let file = args.file.as_deref().context("the writer needs --file")?;
+    writer(file, args)
 }

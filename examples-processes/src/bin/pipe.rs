@@ -243,6 +243,8 @@ fn duplex(round_trips: u32) -> anyhow::Result<()> {
 fn main() -> anyhow::Result<()> {
     // Python's `if __name__ == "__main__":`.
     if let Some(role) = child::role() {
+        // First of all: if the parent dies, so do we (no orphans).
+        child::die_with_parent()?;
         return match role.as_str() {
             READER_ROLE => pipe_reader(),
             SERVER_ROLE => pipe_server(),

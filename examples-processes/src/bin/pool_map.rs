@@ -27,7 +27,9 @@
 //! segfault in C code) kills one worker, not the program (section 3), and a
 //! process can be killed and restarted from outside.
 //!
-//! Ctrl-C stops the workers, reaps them, and exits with code 130.
+//! Ctrl-C (or SIGTERM) stops the workers, reaps them, and exits with code
+//! 130 (143 after SIGTERM); a second Ctrl-C exits at once. Each worker dies
+//! with the parent if the parent is killed outright.
 //!
 //! What you see: map/starmap results in input order; a table of wall time,
 //! CPU time and speed-up for sequential, the process pool and rayon, with
@@ -260,15 +262,21 @@ fn main() -> anyhow::Result<ExitCode> {
         Ok(speedups)
     })();
 
-    let interrupted = stop.load(Ordering::SeqCst);
-    if interrupted {
+    let interrupted = child::stop_signal();
+    if interrupted.is_some() {
         say("interrupted: stopping the workers");
     }
     heading("4. Shutdown");
     stop_pool(pool);
-    if interrupted {
-        say("interrupted by a signal: every worker was stopped and reaped; exiting with code 130");
-        return Ok(ExitCode::from(130));
+    if let Some(signal) = interrupted {
+        // The shell's convention: 128 + the signal's number (130 for
+        // SIGINT, 143 for SIGTERM).
+        let code = 128 + signal as u8;
+        say(format!(
+            "interrupted by {}: every worker was stopped and reaped; exiting with code {code}",
+            signal.as_str()
+        ));
+        return Ok(ExitCode::from(code));
     }
     let (pool_speedup, rayon_speedup) = outcome?;
 

@@ -30,6 +30,9 @@
 //! To share data on purpose you need shared memory (`shared_memory`), a
 //! server process (`manager_list`) or messages (`process_queue`, `pipe`).
 //!
+//! Each child first arranges to die with its parent (`child::die_with_parent`):
+//! with `--child-pause-ms 5000`, `kill -TERM <parent pid>` ends the child too.
+//!
 //! What you see: the parent's counter and list before and after each child;
 //! the children's own views; "unchanged" at the end.
 //!
@@ -61,10 +64,14 @@ struct Args {
     /// The value each child writes into its counter.
     #[arg(long, default_value_t = 99, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     child_value: u64,
+    /// How long each child waits before changing its counter, in ms: time
+    /// to kill the parent and see the child die with it (under 10 s, the join timeout).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=9_000))]
+    child_pause_ms: u64,
 }
 
 /// A re-executed child: its counter is the program's initial one.
-fn spawned_child(new_value: u64) {
+fn spawned_child(new_value: u64, pause: Duration) {
     let mut counter = INITIAL_COUNTER;
     let mut list = INITIAL_LIST;
     say_as(
@@ -73,6 +80,7 @@ fn spawned_child(new_value: u64) {
             "spawned child: I see counter = {counter}, list = {list:?} (the program's initial values)"
         ),
     );
+    pause_before_changing(pause);
     counter = new_value;
     list[3] = 4;
     say_as(
@@ -81,19 +89,30 @@ fn spawned_child(new_value: u64) {
     );
 }
 
+/// Waits before the change, if asked (`--child-pause-ms`). Only a system
+/// call and a write(2): fine in a forked child too.
+fn pause_before_changing(pause: Duration) {
+    if !pause.is_zero() {
+        say_from_fork(
+            "hijo",
+            format_args!("waiting {} ms before changing it", pause.as_millis()),
+        );
+        std::thread::sleep(pause);
+    }
+}
+
 fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let pause = Duration::from_millis(args.child_pause_ms);
     // Python's `if __name__ == "__main__":` (see process_hello).
     if let Some(role) = child::role() {
+        // First of all: if the parent dies, so do we (no orphans).
+        child::die_with_parent()?;
         ensure!(role == CHANGE_ROLE, child::ChildError::UnknownRole(role));
-        let new_value = std::env::args()
-            .nth(1)
-            .and_then(|arg| arg.parse().ok())
-            .ok_or_else(|| anyhow::anyhow!("the {CHANGE_ROLE} role needs a number argument"))?;
-        spawned_child(new_value);
+        spawned_child(args.child_value, pause);
         return Ok(());
     }
 
-    let args = Args::parse();
     let join_timeout = Duration::from_secs(10);
 
     // The parent's context: set at start, then changed at run time.
@@ -120,6 +139,7 @@ fn main() -> anyhow::Result<()> {
                 "forked child: I see counter = {counter}, list = {list:?} (a copy of the parent's)"
             ),
         );
+        pause_before_changing(pause);
         counter = new_value;
         list[3] = 4;
         say_from_fork(
@@ -137,7 +157,14 @@ fn main() -> anyhow::Result<()> {
     );
 
     heading("spawn: the child starts from the program's initial values");
-    let mut spawned = Child::spawn_self(CHANGE_ROLE, &[&new_value.to_string()])?;
+    // `--flag=value` keeps each value glued to its flag.
+    let mut spawned = Child::spawn_self(
+        CHANGE_ROLE,
+        &[
+            &format!("--child-value={new_value}"),
+            &format!("--child-pause-ms={}", args.child_pause_ms),
+        ],
+    )?;
     let exit = spawned.wait_or_kill(join_timeout)?;
     ensure!(exit.success(), "the spawned child did not end well: {exit}");
     say_as(

@@ -29,6 +29,11 @@
 //! `join` is `wait`: it reaps the child (reads how it ended, so it does not
 //! stay a zombie), and here it has a deadline.
 //!
+//! Each child first arranges to die with its parent
+//! (`child::die_with_parent`, PR_SET_PDEATHSIG): try `--child-pause-ms 30000`
+//! and `kill -TERM <parent pid>` from another terminal; the child goes too,
+//! instead of living on as an orphan.
+//!
 //! What you see: the parent's and the child's lines, with different pids;
 //! the child reports its parent's pid (`getppid`), which is the parent's
 //! own pid. Which of the two "Hola" lines comes first is up to the
@@ -66,10 +71,21 @@ struct Args {
     /// How long the parent waits for the child (join) before killing it, in ms.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     join_timeout_ms: u64,
+    /// How long each child waits before saying hello, in ms: time to kill
+    /// the parent and see the child die with it (keep it under the join timeout).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    child_pause_ms: u64,
 }
 
 /// The child's body: the notes' `hello_from_process`.
-fn hello_from_spawned_child() {
+fn hello_from_spawned_child(pause: Duration) {
+    if !pause.is_zero() {
+        say_as(
+            "hijo",
+            format!("waiting {} ms before saying hello", pause.as_millis()),
+        );
+        std::thread::sleep(pause);
+    }
     let me = std::process::id();
     let parent = nix::unistd::getppid();
     say_as(
@@ -95,17 +111,26 @@ fn parent_side(mut child: Child, join_timeout: Duration) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn by_spawn(join_timeout: Duration) -> anyhow::Result<()> {
+fn by_spawn(join_timeout: Duration, pause: Duration) -> anyhow::Result<()> {
     heading("spawn: this binary runs again, as role \"hello\"");
-    let child = Child::spawn_self(HELLO_ROLE, &[])?;
+    // `=` keeps the value glued to its flag, whatever it holds.
+    let pause_flag = format!("--child-pause-ms={}", pause.as_millis());
+    let child = Child::spawn_self(HELLO_ROLE, &[&pause_flag])?;
     parent_side(child, join_timeout)
 }
 
-fn by_fork(join_timeout: Duration) -> anyhow::Result<()> {
+fn by_fork(join_timeout: Duration, pause: Duration) -> anyhow::Result<()> {
     heading("fork: the child is a copy of this process");
     let child = Child::fork("hello-fork", || {
-        // Only async-signal-safe work here: getpid/getppid are system calls,
-        // and say_from_fork formats on the stack and writes once.
+        // Only async-signal-safe work here: getpid/getppid and nanosleep are
+        // system calls, and say_from_fork formats on the stack and writes once.
+        if !pause.is_zero() {
+            say_from_fork(
+                "hijo",
+                format_args!("waiting {} ms before saying hello", pause.as_millis()),
+            );
+            std::thread::sleep(pause);
+        }
         let me = nix::unistd::getpid();
         let parent = nix::unistd::getppid();
         say_from_fork(
@@ -118,28 +143,31 @@ fn by_fork(join_timeout: Duration) -> anyhow::Result<()> {
 }
 
 fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let pause = Duration::from_millis(args.child_pause_ms);
     // Python's `if __name__ == '__main__':`. A re-executed child runs this
     // same main; its role says it is the child, so it says hello and stops.
     if let Some(role) = child::role() {
+        // First of all: if the parent dies, so do we (no orphans).
+        child::die_with_parent()?;
         return match role.as_str() {
             HELLO_ROLE => {
-                hello_from_spawned_child();
+                hello_from_spawned_child(pause);
                 Ok(())
             }
             other => Err(child::ChildError::UnknownRole(other.to_string()).into()),
         };
     }
 
-    let args = Args::parse();
     let join_timeout = Duration::from_millis(args.join_timeout_ms);
     say(format!("parent starts: pid {}", std::process::id()));
     // Fork first: it needs this process to be single-threaded, which it is
     // until something starts a thread.
     if matches!(args.method, Method::Fork | Method::Both) {
-        by_fork(join_timeout)?;
+        by_fork(join_timeout, pause)?;
     }
     if matches!(args.method, Method::Spawn | Method::Both) {
-        by_spawn(join_timeout)?;
+        by_spawn(join_timeout, pause)?;
     }
 
     println!();

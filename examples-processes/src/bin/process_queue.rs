@@ -41,6 +41,7 @@
 //!      cargo run -p examples-processes --bin process_queue -- --items 1000 --quiet
 #![forbid(unsafe_code)]
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
@@ -154,7 +155,9 @@ fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
 }
 
 fn join(child: &mut Child, limit: Duration) -> anyhow::Result<()> {
-    let exit = child.wait_or_kill(limit)?;
+    // A deadline, and a stop signal ends the wait too (the child is then
+    // killed and reaped, and the error says which signal).
+    let exit = child.join(limit)?;
     say(format!(
         "joined {} (pid {}): {exit}",
         child.name(),
@@ -164,17 +167,36 @@ fn join(child: &mut Child, limit: Duration) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     // Python's `if __name__ == "__main__":`.
     if let Some(role) = child::role() {
-        return match role.as_str() {
-            PRODUCER_ROLE => producer(child::receive_arg(child::STARTUP_LIMIT)?),
-            CONSUMER_ROLE => consumer(child::receive_arg(child::STARTUP_LIMIT)?),
-            _ => Err(child::ChildError::UnknownRole(role).into()),
-        };
+        return child::exit_code(child_main(role));
     }
     let args = Args::parse();
     shared::output::start();
+    // Before any thread starts: Ctrl-C or SIGTERM then stops both children
+    // in order (and removes ipc-channel's rendezvous files) instead of
+    // killing this process mid-way.
+    let result = child::stop_on_signals()
+        .map_err(anyhow::Error::from)
+        .and_then(|_| parent(&args));
+    child::exit_code(result)
+}
+
+/// A child's `main`: the producer or the consumer.
+fn child_main(role: String) -> anyhow::Result<()> {
+    // First of all: if the parent dies, so do we (no orphans).
+    child::die_with_parent()?;
+    // Ctrl-C reaches the whole process group: the parent decides.
+    child::ignore_ctrl_c()?;
+    match role.as_str() {
+        PRODUCER_ROLE => producer(child::receive_arg(child::STARTUP_LIMIT)?),
+        CONSUMER_ROLE => consumer(child::receive_arg(child::STARTUP_LIMIT)?),
+        _ => Err(child::ChildError::UnknownRole(role).into()),
+    }
+}
+
+fn parent(args: &Args) -> anyhow::Result<()> {
     heading(&format!(
         "A queue between two procesos: {} items",
         args.items

@@ -172,6 +172,11 @@ fn run_way(way: Way, args: &Args, run: u64) -> anyhow::Result<Row> {
         })?;
         children.push(child);
     }
+    say(format!(
+        "{}: {} processes counting (run {run})",
+        way.label(),
+        children.len()
+    ));
     for child in &mut children {
         let exit = child.wait_or_kill(Duration::from_secs(300))?;
         ensure!(exit.success(), "{} did not end well: {exit}", child.name());

@@ -454,7 +454,11 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     // Python's `if __name__ == "__main__"`: a re-executed child has a role.
     match child::role().as_deref() {
-        Some(SERVER_ROLE) => serve(),
+        Some(SERVER_ROLE) => {
+            // First of all: if the parent dies, so do we (no orphans).
+            child::die_with_parent()?;
+            serve()
+        }
         Some(other) => bail!("unknown role {other:?}"),
         None => {
             heading("subprocess: a child over pipes, serde in place of pickle (notes 004)");
