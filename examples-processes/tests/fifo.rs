@@ -59,6 +59,30 @@ fn the_message_crosses_and_the_fifo_is_removed_even_on_error() {
     }
     assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
 
+    // A long transfer: 10,000 lines of ~1 KB (10 MB) arrive whole and in
+    // time. (A reader that re-scanned everything received on each read
+    // was quadratic: a few thousand lines a minute.)
+    let long = "x".repeat(1000);
+    let output = Command::new(env!("CARGO_BIN_EXE_fifo"))
+        .args(["--message", &long, "--lines", "10000"])
+        .arg("--dir")
+        .arg(&dir)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run fifo");
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        out.contains("10000 of 10000 lines crossed the FIFO") && out.contains("crossed: yes"),
+        "{}",
+        &out[out.len().saturating_sub(2000)..]
+    );
+    assert!(
+        out.contains(&format!("received: line 10000 of 10000: {long} (from pid")),
+        "the last line arrived whole"
+    );
+    assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
+
     // Error path: the writer fails before opening; no hang, FIFO removed.
     Command::new(env!("CARGO_BIN_EXE_fifo"))
         .arg("--writer-crashes")

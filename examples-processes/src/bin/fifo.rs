@@ -177,10 +177,18 @@ fn writer(fifo: &Path, args: &Args) -> anyhow::Result<()> {
 }
 
 /// Reads everything the writer sends, with a deadline, never blocking in
-/// `open` or `read`: returns the text once the writer closes its end.
-fn read_all(input: &mut File, writer: &mut Child, limit: Duration) -> anyhow::Result<String> {
+/// `open` or `read`: returns the lines once the writer closes its end.
+fn read_all(
+    input: &mut File,
+    writer: &mut Child,
+    limit: Duration,
+) -> anyhow::Result<Vec<String>> {
     let until = Instant::now() + limit;
-    let mut text = Vec::new();
+    let mut lines = Vec::new();
+    // Bytes read but not yet part of a complete line. Each read looks only
+    // at its own new bytes: re-scanning everything received so far on every
+    // read would make a long transfer quadratic.
+    let mut partial = Vec::new();
     let mut buffer = [0u8; 4096];
     let mut connected = false;
     loop {
@@ -210,19 +218,24 @@ fn read_all(input: &mut File, writer: &mut Child, limit: Duration) -> anyhow::Re
         }
         match input.read(&mut buffer) {
             // 0 bytes after poll said "ready": every writer closed its end.
-            Ok(0) => return Ok(String::from_utf8_lossy(&text).into_owned()),
+            Ok(0) => {
+                if !partial.is_empty() {
+                    // A last line without its newline still counts.
+                    lines.push(received(&partial));
+                }
+                return Ok(lines);
+            }
             Ok(n) => {
                 connected = true;
                 // A read returns whatever is in the pipe: part of a line, or
-                // several. Print only the complete lines received so far.
-                let shown = text.iter().filter(|&&b| b == b'\n').count();
-                text.extend_from_slice(&buffer[..n]);
-                let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-                for line in String::from_utf8_lossy(&text[..complete])
-                    .lines()
-                    .skip(shown)
-                {
-                    say_as("lector", format!("received: {line}"));
+                // several. Print each line as soon as it is complete.
+                for &byte in &buffer[..n] {
+                    if byte == b'\n' {
+                        lines.push(received(&partial));
+                        partial.clear();
+                    } else {
+                        partial.push(byte);
+                    }
                 }
             }
             Err(error) if error.kind() == ErrorKind::WouldBlock => {}
@@ -230,6 +243,13 @@ fn read_all(input: &mut File, writer: &mut Child, limit: Duration) -> anyhow::Re
             Err(error) => return Err(error).context("read from the FIFO"),
         }
     }
+}
+
+/// One complete line from the FIFO: printed, and returned as text.
+fn received(bytes: &[u8]) -> String {
+    let line = String::from_utf8_lossy(bytes).into_owned();
+    say_as("lector", format!("received: {line}"));
+    line
 }
 
 fn reader(args: &Args) -> anyhow::Result<()> {
@@ -271,15 +291,15 @@ fn reader(args: &Args) -> anyhow::Result<()> {
     let limit = Duration::from_millis(args.timeout_ms);
     // On an error here, `writer` is dropped (killed and reaped) and then
     // `fifo` (FIFO and directory removed).
-    let text = read_all(&mut input, &mut writer, limit)?;
+    let lines = read_all(&mut input, &mut writer, limit)?;
     let exit = writer.join(limit)?;
     say_as(
         "lector",
         format!("writer proceso {} ended: {exit}", writer.pid()),
     );
 
-    let received = text.lines().count();
-    let crossed = text.lines().all(|line| {
+    let received = lines.len();
+    let crossed = lines.iter().all(|line| {
         line.contains(&args.message) && line.contains(&format!("from pid {}", writer.pid()))
     });
     drop(input);
