@@ -96,6 +96,21 @@ fn the_message_crosses_and_the_fifo_is_removed_even_on_error() {
         .stdout(predicate::str::contains("FIFO removed"));
     assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
 
+    // The writer alone, on a FIFO that nobody reads (its reader is gone):
+    // it must fail at once, not block in open() forever.
+    let orphan_fifo = dir.join("nobody-reads");
+    nix::unistd::mkfifo(&orphan_fifo, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+    Command::new(env!("CARGO_BIN_EXE_fifo"))
+        .env(examples_processes::child::ROLE_ENV, "fifo-writer")
+        .arg("--fifo")
+        .arg(&orphan_fifo)
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no reader has"))
+        .stderr(predicate::str::contains("panicked").not());
+    std::fs::remove_file(&orphan_fifo).expect("remove the test FIFO");
+
     assert!(leftover_children().is_clean(), "{}", leftover_children());
     let _ = std::fs::remove_dir(&dir);
 }

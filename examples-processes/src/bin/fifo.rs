@@ -18,10 +18,12 @@
 //! in the file system: the bytes pass through a kernel buffer.
 //!
 //! The trap: opening a FIFO BLOCKS until the other end is opened too. If the
-//! writer dies before opening, a reader in a blocking `open` waits forever.
-//! So the reader opens its end with `O_NONBLOCK` (which never waits for a
-//! writer), then waits with `poll` and a deadline, and checks that the writer
-//! is still alive. And the FIFO is a file: it must be removed afterwards, on
+//! writer dies before opening, a reader in a blocking `open` waits forever;
+//! if the reader is gone, so does a writer. So the reader opens its end with
+//! `O_NONBLOCK` (which never waits for a writer), then waits with `poll` and
+//! a deadline, and checks that the writer is still alive; the writer opens
+//! with `O_NONBLOCK` too, which fails at once (ENXIO) when no reader is
+//! there, then makes its end blocking again for the writes. And the FIFO is a file: it must be removed afterwards, on
 //! every path, errors included; a guard value does that when it is dropped.
 //!
 //! Ctrl-C or `kill -TERM` stops the reader in order (writer killed and
@@ -50,7 +52,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Parser;
 use examples_processes::child::{self, Child, self_command};
-use nix::fcntl::OFlag;
+use nix::errno::Errno;
+use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::stat::Mode;
 use nix::unistd::mkfifo;
@@ -141,17 +144,40 @@ impl Drop for FifoDir {
     }
 }
 
+/// Opens the FIFO's write end without ever waiting for a reader.
+///
+/// A plain blocking open waits until some process opens the read end. The
+/// parent opened it before starting us, but if the parent has exited since,
+/// that open would wait forever. With O_NONBLOCK, opening for writing a FIFO
+/// that no one has open for reading fails at once with ENXIO. Once open,
+/// O_NONBLOCK is cleared again, so the writes below block while the pipe is
+/// full instead of failing with EAGAIN.
+fn open_for_writing(fifo: &Path) -> anyhow::Result<File> {
+    let out = match OpenOptions::new()
+        .write(true)
+        .custom_flags(OFlag::O_NONBLOCK.bits())
+        .open(fifo)
+    {
+        Ok(out) => out,
+        Err(error) if error.raw_os_error() == Some(Errno::ENXIO as i32) => {
+            bail!("no reader has {} open (ENXIO): nobody would read what I write", fifo.display())
+        }
+        Err(error) => {
+            return Err(error).with_context(|| format!("writer cannot open {}", fifo.display()));
+        }
+    };
+    let flags = fcntl(&out, FcntlArg::F_GETFL).context("F_GETFL on the FIFO")?;
+    let blocking = OFlag::from_bits_truncate(flags) & !OFlag::O_NONBLOCK;
+    fcntl(&out, FcntlArg::F_SETFL(blocking)).context("clearing O_NONBLOCK on the FIFO")?;
+    Ok(out)
+}
+
 /// The writer proceso: opens the FIFO for writing and sends the lines.
 fn writer(fifo: &Path, args: &Args) -> anyhow::Result<()> {
     if args.writer_crashes {
         bail!("writer failing on purpose before opening the FIFO (--writer-crashes)");
     }
-    // Blocks until a reader has the other end open; the parent opened its
-    // end before starting us, so this returns at once.
-    let mut out = OpenOptions::new()
-        .write(true)
-        .open(fifo)
-        .with_context(|| format!("writer cannot open {}", fifo.display()))?;
+    let mut out = open_for_writing(fifo)?;
     let me = std::process::id();
     for line in 1..=args.lines {
         if line > 1 && args.interval_ms > 0 {
