@@ -68,3 +68,74 @@ fn one_process_is_refused_it_could_not_race() {
         "{stderr}"
     );
 }
+
+/// A counting child killed from outside: the parent notices at once (it
+/// waits for all its children together), kills and reaps the other one, and
+/// fails with a clear message, instead of waiting for a sibling that may be
+/// spinning on a lock the dead one held.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_killed_counter_ends_the_run_at_once() {
+    use examples_processes::hygiene::children_of;
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+
+    let mut parent = Command::new(env!("CARGO_BIN_EXE_shared_memory"))
+        .args(["--iterations", "1000000000", "--attempts", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start shared_memory");
+    let pid = parent.id() as i32;
+    let mut stdout = BufReader::new(parent.stdout.take().unwrap());
+    let mut stderr = parent.stderr.take().unwrap();
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    // The parent prints this once both counters are forked.
+    let mut line = String::new();
+    while !line.contains("processes counting") {
+        line.clear();
+        let read = stdout.read_line(&mut line).expect("read stdout");
+        assert!(read > 0, "shared_memory ended before counting");
+    }
+    let counters = children_of(pid);
+    assert_eq!(counters.len(), 2, "two counting children: {counters:?}");
+    // The LAST one: a parent waiting for its children in order would first
+    // wait for the other, which has 1,000,000,000 increments to go (about a
+    // minute in a debug build).
+    let victim = counters[1].pid;
+    let killed = Instant::now();
+    kill(Pid::from_raw(victim), Signal::SIGKILL).expect("kill a counter");
+
+    let until = killed + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = parent.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() >= until {
+            let _ = parent.kill();
+            let _ = parent.wait();
+            panic!("the parent still waits 20 s after a counter was killed");
+        }
+        std::thread::sleep(Duration::from_millis(5)); // sleep-ok: polling try_wait with a deadline
+    };
+    let err = errors.join().unwrap();
+    assert!(!status.success());
+    assert!(
+        err.contains("did not end well: killed by signal 9 (SIGKILL)"),
+        "{err}"
+    );
+    for counter in counters {
+        assert!(
+            examples_processes::hygiene::stat_of(counter.pid).is_none(),
+            "counter {} was not killed and reaped",
+            counter.pid
+        );
+    }
+}

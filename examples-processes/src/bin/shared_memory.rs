@@ -32,7 +32,10 @@
 //! - a spin lock whose lock word lives in the shared mapping: none lost.
 //!
 //! The children wait at a start line (a shared counter) so that they really
-//! run at the same time on different cores.
+//! run at the same time on different cores; at most 30 s, in case a sibling
+//! never comes. Each dies with this process if it is killed (`Child::fork`
+//! asks the kernel for that), and if one child dies, the others are killed
+//! at once rather than left spinning on a lock it may have held.
 //!
 //! Forked children do only async-signal-safe work: atomics, plain memory,
 //! `sched_yield`; this process starts no thread, as fork requires.
@@ -49,9 +52,9 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use anyhow::ensure;
+use anyhow::{bail, ensure};
 use clap::Parser;
-use examples_processes::child::{Child, say_from_fork};
+use examples_processes::child::{Child, Exit, say_from_fork};
 use examples_processes::shmem::{Array, Locked, Value};
 use shared::output::{heading, say};
 use shared::timing::format_duration;
@@ -65,7 +68,7 @@ struct Args {
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(2..=16))]
     processes: u64,
     /// Increments per process, for each way of counting.
-    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     iterations: u64,
     /// Runs allowed for each unsynchronised way to show a loss: on a busy
     /// machine the processes may happen not to run at the same time.
@@ -110,13 +113,40 @@ struct Shared {
     locked: Locked<u64>,
 }
 
-/// The children's loop. Runs in a forked child: atomics and memory only.
-fn count(way: Way, shared: &Shared, private_mutex: &Mutex<()>, processes: u64, iterations: u64) {
-    // Start line: arrive, then wait for the others.
-    shared.start_line.fetch_add(1);
-    while shared.start_line.get() < processes {
+/// How long a counting child waits at the start line for the others.
+const START_LINE_LIMIT: Duration = Duration::from_secs(30);
+
+/// A counting child's exit code when the others never reached the start line.
+const NOBODY_CAME: i32 = 3;
+
+/// Arrives at the start line, then waits (at most `limit`) until
+/// `processes` have arrived; false if they did not in time (the parent
+/// died or failed while forking them, say). Atomics, `sched_yield` and
+/// `clock_gettime` only: fine in a forked child.
+fn wait_at_start_line(start_line: &Value<u64>, processes: u64, limit: Duration) -> bool {
+    start_line.fetch_add(1);
+    let started = Instant::now();
+    while start_line.get() < processes {
+        if started.elapsed() >= limit {
+            return false;
+        }
         std::hint::spin_loop();
         std::thread::yield_now();
+    }
+    true
+}
+
+/// The children's loop. Runs in a forked child: atomics and memory only.
+/// Returns the child's exit code.
+fn count(
+    way: Way,
+    shared: &Shared,
+    private_mutex: &Mutex<()>,
+    processes: u64,
+    iterations: u64,
+) -> i32 {
+    if !wait_at_start_line(&shared.start_line, processes, START_LINE_LIMIT) {
+        return NOBODY_CAME;
     }
     for _ in 0..iterations {
         match way {
@@ -131,6 +161,39 @@ fn count(way: Way, shared: &Shared, private_mutex: &Mutex<()>, processes: u64, i
             }
             Way::SharedLock => *shared.locked.lock() += 1,
         }
+    }
+    0
+}
+
+/// Waits for every child at once, at most `limit`. The first one to end
+/// badly ends the wait: returning the error drops the others, which kills
+/// and reaps them. (Waiting for them one by one, a sibling spinning on a
+/// lock that a killed child held would be waited for until the deadline.)
+fn join_all(children: &mut [Child], limit: Duration) -> anyhow::Result<()> {
+    let until = Instant::now() + limit;
+    let mut pause = Duration::from_micros(50);
+    loop {
+        let mut running = 0;
+        for child in children.iter_mut() {
+            match child.try_wait()? {
+                None => running += 1,
+                Some(exit) if exit.success() => {}
+                Some(Exit::Code(NOBODY_CAME)) => bail!(
+                    "{} gave up: the others never reached the start line",
+                    child.name()
+                ),
+                Some(exit) => bail!("{} did not end well: {exit}", child.name()),
+            }
+        }
+        if running == 0 {
+            return Ok(());
+        }
+        ensure!(
+            Instant::now() < until,
+            "{running} counting processes still running after {limit:?}"
+        );
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(10));
     }
 }
 
@@ -160,6 +223,8 @@ fn run_way(way: Way, args: &Args, run: u64) -> anyhow::Result<Row> {
     let started = Instant::now();
     let mut children = Vec::new();
     for index in 0..args.processes {
+        // Each forked child dies with this process (Child::fork arranges
+        // it): if we are killed mid-way, no counter spins on as an orphan.
         let child = Child::fork(format!("counter-{index}"), || {
             count(
                 way,
@@ -167,8 +232,7 @@ fn run_way(way: Way, args: &Args, run: u64) -> anyhow::Result<Row> {
                 &private_mutex,
                 args.processes,
                 args.iterations,
-            );
-            0
+            )
         })?;
         children.push(child);
     }
@@ -177,10 +241,7 @@ fn run_way(way: Way, args: &Args, run: u64) -> anyhow::Result<Row> {
         way.label(),
         children.len()
     ));
-    for child in &mut children {
-        let exit = child.wait_or_kill(Duration::from_secs(300))?;
-        ensure!(exit.success(), "{} did not end well: {exit}", child.name());
-    }
+    join_all(&mut children, Duration::from_secs(300))?;
     let took = started.elapsed();
     let got = match way {
         Way::SharedLock => shared.locked.get(),
@@ -303,4 +364,24 @@ fn main() -> anyhow::Result<()> {
         "an update was lost under an atomic or a lock: that is a bug"
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_start_line_opens_when_everyone_arrived() {
+        let line = Value::new(1u64).unwrap(); // one sibling already there
+        assert!(wait_at_start_line(&line, 2, Duration::from_secs(30)));
+        assert_eq!(line.get(), 2);
+    }
+
+    #[test]
+    fn the_start_line_gives_up_when_a_sibling_never_comes() {
+        let line = Value::new(0u64).unwrap();
+        let started = Instant::now();
+        assert!(!wait_at_start_line(&line, 2, Duration::from_millis(50)));
+        assert!(started.elapsed() >= Duration::from_millis(50));
+    }
 }
