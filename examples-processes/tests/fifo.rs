@@ -83,6 +83,18 @@ fn the_message_crosses_and_the_fifo_is_removed_even_on_error() {
     );
     assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
 
+    // A message that starts with '-' reaches the writer as text, not as a
+    // flag of the re-executed child.
+    Command::new(env!("CARGO_BIN_EXE_fifo"))
+        .args(["--message=--hola", "--lines", "2"])
+        .arg("--dir")
+        .arg(&dir)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("received: line 2 of 2: --hola (from pid"));
+    assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
+
     // Error path: the writer fails before opening; no hang, FIFO removed.
     Command::new(env!("CARGO_BIN_EXE_fifo"))
         .arg("--writer-crashes")

@@ -70,8 +70,21 @@ fn the_reader_sees_the_writers_bytes_and_the_file_is_removed() {
         entries(&dir)
     );
 
-    // Error path: the message does not fit, the writer fails, the reader
-    // reports it, and the temp file is still removed.
+    // A message that starts with '-' reaches the writer as text, not as a
+    // flag of the re-executed child.
+    Command::new(env!("CARGO_BIN_EXE_mmap_file"))
+        .arg("--message=--hola")
+        .arg("--dir")
+        .arg(&dir)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "reader saw 6 bytes in its own mapping: \"--hola\"",
+        ));
+
+    // A message that cannot fit is refused by the parent, before any file
+    // or child exists.
     Command::new(env!("CARGO_BIN_EXE_mmap_file"))
         .args(["--message", &"x".repeat(100), "--size", "64"])
         .arg("--dir")
@@ -79,7 +92,21 @@ fn the_reader_sees_the_writers_bytes_and_the_file_is_removed() {
         .timeout(Duration::from_secs(30))
         .assert()
         .failure()
-        .stderr(predicate::str::contains("does not fit in the mapping"))
+        .stderr(predicate::str::contains(
+            "the message (100 bytes) does not fit in the mapping (56 bytes",
+        ))
+        .stderr(predicate::str::contains("panicked").not())
+        .stdout(predicate::str::contains("created").not());
+
+    // Error path: the writer fails, the reader reports it, and the temp
+    // file is still removed.
+    Command::new(env!("CARGO_BIN_EXE_mmap_file"))
+        .arg("--writer-fails")
+        .arg("--dir")
+        .arg(&dir)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .failure()
         .stderr(predicate::str::contains("the writer ended (exit code 1)"))
         .stderr(predicate::str::contains("panicked").not())
         .stdout(predicate::str::contains("temp file removed"));

@@ -302,7 +302,9 @@ fn reader(args: &Args) -> anyhow::Result<()> {
     command
         .arg("--fifo")
         .arg(&fifo.fifo)
-        .args(["--message", &args.message])
+        // `--flag=value`, one argument: a message that starts with '-'
+        // would otherwise be read by the child's clap as a flag.
+        .arg(format!("--message={}", args.message))
         .args(["--lines", &args.lines.to_string()])
         .args(["--interval-ms", &args.interval_ms.to_string()]);
     if args.writer_crashes {

@@ -32,7 +32,10 @@
 //! the writer (this binary re-executed with a role, Python's "spawn"), waits
 //! for the published length, and prints the writer's bytes; then it reads
 //! the file with plain `read` to show the bytes went to the file too, and
-//! removes the temp file.
+//! removes the temp file. With `--writer-fails` the writer fails before it
+//! publishes: the reader says so at once and still removes the file. Ctrl-C
+//! (or `kill -TERM`) while it waits, e.g. with `--delay-ms 10000`, stops it
+//! in order: writer killed and reaped, file removed, exit code 130 (143).
 //!
 //! Run: cargo run -p examples-processes --bin mmap_file
 //!      cargo run -p examples-processes --bin mmap_file -- --message "hola, mundo" --size 8192
@@ -76,6 +79,10 @@ struct Args {
     /// reader wait (or stop it meanwhile with Ctrl-C: the file is still removed).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600_000))]
     delay_ms: u64,
+    /// Make the writer fail before it publishes: shows the reader does not
+    /// wait for it and the temp file is removed on the error path too.
+    #[arg(long)]
+    writer_fails: bool,
     /// The file to write into (set by the parent for the writer proceso).
     #[arg(long, hide = true)]
     file: Option<PathBuf>,
@@ -245,6 +252,9 @@ impl Drop for SharedMap {
 
 /// The writer proceso: maps the file the parent created and publishes the message.
 fn writer(file_path: &Path, args: &Args) -> anyhow::Result<()> {
+    if args.writer_fails {
+        bail!("writer failing on purpose before publishing (--writer-fails)");
+    }
     // Not create: the parent made the file; the writer only opens it.
     let file = OpenOptions::new()
         .read(true)
@@ -302,6 +312,14 @@ fn wait_for_message(
 }
 
 fn reader(args: &Args) -> anyhow::Result<()> {
+    // Checked here, before any file or child exists: a message that cannot
+    // fit is the user's mistake, not the writer's.
+    let room = args.size as usize - BODY_OFFSET;
+    ensure!(
+        args.message.len() <= room,
+        "the message ({} bytes) does not fit in the mapping ({room} bytes after the {BODY_OFFSET}-byte header): use a larger --size",
+        args.message.len()
+    );
     let dir = args.dir.clone().unwrap_or_else(std::env::temp_dir);
     let (temp, file) = TempFile::create(&dir, u64::from(args.size))?;
     say_as(
@@ -322,9 +340,14 @@ fn reader(args: &Args) -> anyhow::Result<()> {
     command
         .arg("--file")
         .arg(&temp.path)
-        .args(["--message", &args.message])
+        // `--flag=value`, one argument: a message that starts with '-'
+        // would otherwise be read by the child's clap as a flag.
+        .arg(format!("--message={}", args.message))
         .args(["--size", &args.size.to_string()])
         .args(["--delay-ms", &args.delay_ms.to_string()]);
+    if args.writer_fails {
+        command.arg("--writer-fails");
+    }
     let mut writer = Child::spawn(&mut command, "escritor")?;
     say_as(
         "lector",
