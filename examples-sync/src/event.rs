@@ -300,4 +300,24 @@ mod loom_tests {
             setter.join().unwrap();
         });
     }
+
+    /// The same pulse for an untimed `wait()`, which has its own loop: it
+    /// too must stop on a generation that moved on, not only on the flag.
+    #[test]
+    fn loom_pulse_is_not_lost_by_an_untimed_wait() {
+        loom::model(|| {
+            let event = Arc::new(Event::new());
+            let waiter = {
+                let event = Arc::clone(&event);
+                thread::spawn(move || event.wait())
+            };
+            while event.waiters() == 0 {
+                thread::yield_now();
+            }
+            event.set();
+            event.clear();
+            waiter.join().unwrap();
+            assert!(!event.is_set());
+        });
+    }
 }

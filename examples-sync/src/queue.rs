@@ -37,10 +37,10 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use crate::sync::{Condvar, Mutex, MutexGuard, lock, wait, wait_timeout};
+use crate::sync::{AtomicUsize, Condvar, Mutex, MutexGuard, lock, wait, wait_timeout};
 
 /// A FIFO queue holding at most `capacity` items; `put` blocks while full,
 /// `get` blocks while empty.
@@ -295,27 +295,34 @@ impl<T> BoundedQueue<T> {
     }
 }
 
+/// Busy-wait rounds of the spin (1, 2, 4, ... 64 `spin_loop` hints), then
+/// `yield_now` rounds: at most 10 looks at the hint, 127 hints and 3 yields
+/// per call, once per `put` or `get`.
+const BUSY_ROUNDS: u32 = 7;
+const YIELD_ROUNDS: u32 = 3;
+
 /// Spins briefly until `ready()` looks true: first a few busy-wait rounds
 /// (doubling, as crossbeam's `Backoff` does), then a few `yield_now`s.
-/// Returns early when `ready()` is true; it is only a hint either way.
+/// Returns early when `ready()` is true; it is only a hint either way, and
+/// the spin is bounded (see [`BUSY_ROUNDS`], [`YIELD_ROUNDS`]) whatever
+/// `ready()` says: a spin that waited for its condition would be a busy
+/// sleep, burning a core for as long as a producer takes.
 ///
 /// Why: when producer and consumer run on two cores, the item or the room
 /// usually appears within a microsecond or two. Going to sleep on the
 /// Condvar costs a system call to sleep, another to wake, and a context
 /// switch each (several µs); a short spin avoids most of them. This is
 /// what std's own Mutex does before it sleeps, and what crossbeam's
-/// channels do. Under loom it is skipped: loom explores the Condvar
-/// protocol that follows, which is what correctness rests on (a spin only
-/// delays a decision that is then taken under the lock).
+/// channels do. Correctness does not rest on it: the caller takes every
+/// decision again under the lock. Under loom the spin runs whole, its hint
+/// on loom's atomic, so the model covers its loads (see `src/sync.rs` for
+/// why its pauses stay std's).
 fn spin_until(ready: impl Fn() -> bool) {
-    if cfg!(loom) {
-        return;
-    }
-    for step in 0..10u32 {
+    for step in 0..BUSY_ROUNDS + YIELD_ROUNDS {
         if ready() {
             return;
         }
-        if step <= 6 {
+        if step < BUSY_ROUNDS {
             for _ in 0..1u32 << step {
                 std::hint::spin_loop();
             }
@@ -495,6 +502,16 @@ mod tests {
     }
 
     #[test]
+    fn the_spin_is_bounded_when_nothing_comes() {
+        let looks = std::cell::Cell::new(0);
+        spin_until(|| {
+            looks.set(looks.get() + 1);
+            false
+        });
+        assert_eq!(looks.get(), BUSY_ROUNDS + YIELD_ROUNDS);
+    }
+
+    #[test]
     #[should_panic(expected = "capacity of at least 1")]
     fn zero_capacity_is_refused() {
         let _ = BoundedQueue::<u8>::new(0);
@@ -621,6 +638,42 @@ mod loom_tests {
             };
             q.put(5).unwrap();
             assert_eq!(consumer.join().unwrap(), Ok(5));
+        });
+    }
+
+    /// A producer blocked on a full queue, then close: the put fails and
+    /// gives its item back (a close that woke only the consumers would
+    /// leave the producer asleep for good: loom reports the deadlock).
+    #[test]
+    fn loom_close_wakes_a_blocked_producer() {
+        loom::model(|| {
+            let q = Arc::new(BoundedQueue::new(1));
+            q.put(0).unwrap();
+            let producer = {
+                let q = Arc::clone(&q);
+                thread::spawn(move || q.put(1))
+            };
+            q.close();
+            assert_eq!(producer.join().unwrap(), Err(PutError(1)));
+            assert_eq!(q.get(), Ok(0), "close lost the item already in");
+            assert_eq!(q.get(), Err(GetError));
+        });
+    }
+
+    /// A timed put on a full queue (under loom, a wait that never times
+    /// out) is woken by a get like any other put.
+    #[test]
+    fn loom_timed_put_is_woken() {
+        loom::model(|| {
+            let q = Arc::new(BoundedQueue::new(1));
+            q.put(0).unwrap();
+            let producer = {
+                let q = Arc::clone(&q);
+                thread::spawn(move || q.put_timeout(1, Duration::from_secs(3600)).is_ok())
+            };
+            assert_eq!(q.get(), Ok(0));
+            assert!(producer.join().unwrap());
+            assert_eq!(q.get(), Ok(1));
         });
     }
 }

@@ -24,6 +24,19 @@ pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
 #[cfg(not(loom))]
 pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
 
+// The queue's spin-before-sleep reads a length hint without the lock.
+// Under loom the hint is loom's atomic, so the model runs the spin and
+// explores its loads (each a point where another thread may run, each
+// possibly stale). The pauses between loads stay std's on purpose: loom's
+// `yield_now` / `spin_loop` mean "let the others run first", which would
+// stop loom from exploring the interleavings where a hilo goes to sleep on
+// the Condvar while the others still have work: exactly the ones where a
+// lost wake-up hides.
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::AtomicUsize;
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::AtomicUsize;
+
 /// Locks `mutex`, ignoring poisoning (see the module docs).
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
