@@ -33,7 +33,9 @@
 //! - A task that never ends keeps its worker busy forever: `map` has no
 //!   per-task deadline. Use the cancel flag to give up.
 //! - A cancel flag (e.g. from [`crate::child::stop_on_signals`]) makes `map`
-//!   return [`PoolError::Cancelled`] within [`TICK`].
+//!   return [`PoolError::Cancelled`] within [`TICK`]. The tasks already sent
+//!   keep running in their workers; each run is numbered, so their results,
+//!   if they arrive during a later `map`, are recognised and dropped.
 //! - Dropping the pool (or [`Pool::shutdown`]) tells every worker to stop,
 //!   waits a little, kills the stubborn ones, and reaps them all.
 
@@ -95,16 +97,17 @@ fn ipc_error(what: &str, error: impl fmt::Display) -> PoolError {
     }
 }
 
-/// Parent -> worker.
+/// Parent -> worker: run task `index` of run number `run`.
 #[derive(Debug, Serialize, Deserialize)]
 enum Order<T> {
-    Run { index: usize, task: T },
+    Run { run: u64, index: usize, task: T },
     Stop,
 }
 
-/// Worker -> parent: the result of task `index`.
+/// Worker -> parent: the result of task `index` of run number `run`.
 #[derive(Debug, Serialize, Deserialize)]
 struct Done<O> {
+    run: u64,
     index: usize,
     output: O,
 }
@@ -123,8 +126,8 @@ struct Worker<T: Task> {
     orders: IpcSender<Order<T>>,
     /// Its result channel's id in the receiver set.
     set_id: u64,
-    /// The index of the task it is running, if any.
-    busy: Option<usize>,
+    /// The run number and index of the task it is running, if any.
+    busy: Option<(u64, usize)>,
     /// Sending to it failed: it is gone, its closed channel will tell us how.
     broken: bool,
 }
@@ -135,6 +138,11 @@ pub struct Pool<T: Task> {
     results: IpcReceiverSet,
     cancel: Arc<AtomicBool>,
     started: usize,
+    /// Numbers each `run_all`. A cancelled run leaves tasks running in
+    /// the workers; their results still arrive, during a later run, with
+    /// the old number, and are dropped instead of filling the new run's
+    /// slots with answers to other questions.
+    run: u64,
 }
 
 impl<T: Task> Pool<T> {
@@ -149,6 +157,7 @@ impl<T: Task> Pool<T> {
                 .map_err(|e| ipc_error("creating the receiver set", e))?,
             cancel: Arc::new(AtomicBool::new(false)),
             started: 0,
+            run: 0,
         };
         for _ in 0..size {
             let worker = pool.start_worker()?;
@@ -230,16 +239,20 @@ impl<T: Task> Pool<T> {
         &mut self,
         tasks: Vec<T>,
     ) -> Result<Vec<Result<T::Output, TaskError>>, PoolError> {
+        self.run += 1;
+        let run = self.run;
         let total = tasks.len();
         let mut waiting: VecDeque<(usize, T)> = tasks.into_iter().enumerate().collect();
         let mut slots: Vec<Option<Result<T::Output, TaskError>>> =
             (0..total).map(|_| None).collect();
         let mut done = 0;
         while done < total {
-            self.hand_out(&mut waiting);
+            // Checked before handing out more: after a cancel, no new task
+            // is sent.
             if self.cancel.load(Ordering::SeqCst) {
                 return Err(PoolError::Cancelled { done, total });
             }
+            self.hand_out(run, &mut waiting);
             let events = match self.results.try_select_timeout(TICK) {
                 Ok(events) => events,
                 Err(TrySelectError::Empty) => continue,
@@ -254,13 +267,19 @@ impl<T: Task> Pool<T> {
                         if let Some(worker) = self.workers.iter_mut().find(|w| w.set_id == id) {
                             worker.busy = None;
                         }
+                        // A result of an earlier, cancelled run: the worker
+                        // is free again, the value belongs to nobody.
+                        if result.run != run {
+                            continue;
+                        }
                         if let Some(slot @ None) = slots.get_mut(result.index) {
                             *slot = Some(Ok(result.output));
                             done += 1;
                         }
                     }
                     IpcSelectionResult::ChannelClosed(id) => {
-                        if let Some((index, failure)) = self.replace_dead_worker(id)?
+                        if let Some((failed_run, index, failure)) = self.replace_dead_worker(id)?
+                            && failed_run == run
                             && let Some(slot @ None) = slots.get_mut(index)
                         {
                             *slot = Some(Err(failure));
@@ -276,8 +295,8 @@ impl<T: Task> Pool<T> {
             .collect())
     }
 
-    /// Gives a waiting task to every idle worker.
-    fn hand_out(&mut self, waiting: &mut VecDeque<(usize, T)>) {
+    /// Gives a waiting task of run `run` to every idle worker.
+    fn hand_out(&mut self, run: u64, waiting: &mut VecDeque<(usize, T)>) {
         for worker in self
             .workers
             .iter_mut()
@@ -286,26 +305,27 @@ impl<T: Task> Pool<T> {
             let Some((index, task)) = waiting.pop_front() else {
                 return;
             };
-            match worker.orders.send(Order::Run { index, task }) {
-                Ok(()) => worker.busy = Some(index),
+            match worker.orders.send(Order::Run { run, index, task }) {
+                Ok(()) => worker.busy = Some((run, index)),
                 // The worker is gone (its task channel is closed). The task
                 // was moved into the failed message; it is charged to this
                 // worker, whose closed result channel will soon report how
                 // it died, and the task gets that error.
                 Err(_) => {
                     worker.broken = true;
-                    worker.busy = Some(index);
+                    worker.busy = Some((run, index));
                 }
             }
         }
     }
 
     /// A worker's result channel closed: it died. Reaps it, starts a
-    /// replacement, and returns the error for the task it was running.
+    /// replacement, and returns the run number, index and error of the task
+    /// it was running.
     fn replace_dead_worker(
         &mut self,
         set_id: u64,
-    ) -> Result<Option<(usize, TaskError)>, PoolError> {
+    ) -> Result<Option<(u64, usize, TaskError)>, PoolError> {
         let Some(position) = self.workers.iter().position(|w| w.set_id == set_id) else {
             return Ok(None);
         };
@@ -315,8 +335,9 @@ impl<T: Task> Pool<T> {
             Ok(exit) => exit,
             Err(_) => dead.child.exit().unwrap_or(Exit::Signal(9)),
         };
-        let failure = dead.busy.map(|index| {
+        let failure = dead.busy.map(|(run, index)| {
             (
+                run,
                 index,
                 TaskError::WorkerDied {
                     index,
@@ -372,9 +393,9 @@ pub fn worker_main<T: Task>() -> Result<(), PoolError> {
     let setup: WorkerSetup<T> = child::receive_arg(child::STARTUP_LIMIT)?;
     // Waiting for work has no deadline on purpose: an idle worker waits as
     // long as the pool lives. If the parent dies, recv() fails and we end.
-    while let Ok(Order::Run { index, task }) = setup.orders.recv() {
+    while let Ok(Order::Run { run, index, task }) = setup.orders.recv() {
         let output = task.run();
-        if setup.results.send(Done { index, output }).is_err() {
+        if setup.results.send(Done { run, index, output }).is_err() {
             break;
         }
     }
@@ -408,6 +429,113 @@ mod tests {
     #[test]
     fn a_task_runs_where_it_is_received() {
         assert_eq!(Double(21).run(), 42);
+    }
+
+    /// A pool whose one "worker" is a thread of this test, speaking the
+    /// pool's protocol over real ipc channels. (The pool also reaps its
+    /// workers' processes: `true` stands in for one, and exits at once.)
+    fn pool_with_a_thread_worker() -> (
+        Pool<Double>,
+        IpcReceiver<Order<Double>>,
+        IpcSender<Done<u64>>,
+    ) {
+        let (orders_tx, orders_rx) = ipc::channel().unwrap();
+        let (results_tx, results_rx) = ipc::channel().unwrap();
+        let mut results = IpcReceiverSet::new().unwrap();
+        let set_id = results.add(results_rx).unwrap();
+        let child = Child::spawn(&mut std::process::Command::new("true"), "stand-in").unwrap();
+        let pool = Pool {
+            workers: vec![Worker {
+                child,
+                orders: orders_tx,
+                set_id,
+                busy: None,
+                broken: false,
+            }],
+            results,
+            cancel: Arc::new(AtomicBool::new(false)),
+            started: 1,
+            run: 0,
+        };
+        (pool, orders_rx, results_tx)
+    }
+
+    #[test]
+    fn a_late_result_of_a_cancelled_map_does_not_answer_the_next_one() {
+        let (mut pool, orders, results) = pool_with_a_thread_worker();
+        let cancel = Arc::clone(&pool.cancel);
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let worker = std::thread::spawn(move || {
+            // The first map's first task: cancel the map while "working"...
+            let Ok(Order::Run { run, index, .. }) = orders.recv() else {
+                panic!("expected a task")
+            };
+            cancel.store(true, Ordering::SeqCst);
+            // ...and answer only once the test has started the next map.
+            go_rx
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the test goes on");
+            results
+                .send(Done {
+                    run,
+                    index,
+                    output: 999,
+                })
+                .unwrap();
+            let mut tasks = 1;
+            while let Ok(Order::Run { run, index, task }) = orders.recv() {
+                tasks += 1;
+                let output = task.run();
+                results.send(Done { run, index, output }).unwrap();
+            }
+            tasks
+        });
+
+        let first = pool.run_all(vec![Double(1), Double(2), Double(3)]);
+        assert!(
+            matches!(first, Err(PoolError::Cancelled { done: 0, total: 3 })),
+            "{first:?}"
+        );
+        pool.cancel.store(false, Ordering::SeqCst);
+        go_tx.send(()).unwrap();
+        // Index 0 again: the late 999 (task 0 of the cancelled map) must not
+        // be taken for the answer to Double(5).
+        let second = pool.run_all(vec![Double(5)]).unwrap();
+        assert_eq!(second, vec![Ok(10)]);
+        drop(pool); // sends Stop: the worker thread's loop ends
+        assert_eq!(
+            worker.join().unwrap(),
+            2,
+            "one task of the cancelled map was sent, none after the cancel, then Double(5)"
+        );
+    }
+
+    #[test]
+    fn no_task_is_sent_after_the_cancel() {
+        let (mut pool, orders, results) = pool_with_a_thread_worker();
+        let cancel = Arc::clone(&pool.cancel);
+        let worker = std::thread::spawn(move || {
+            // Cancel, then answer at once: the worker is free again while
+            // the map is being cancelled.
+            let Ok(Order::Run { run, index, task }) = orders.recv() else {
+                panic!("expected a task")
+            };
+            cancel.store(true, Ordering::SeqCst);
+            let output = task.run();
+            results.send(Done { run, index, output }).unwrap();
+            let mut tasks = 1;
+            while let Ok(Order::Run { .. }) = orders.recv() {
+                tasks += 1;
+            }
+            tasks
+        });
+        let result = pool.run_all(vec![Double(1), Double(2), Double(3)]);
+        assert!(
+            matches!(result, Err(PoolError::Cancelled { total: 3, .. })),
+            "{result:?}"
+        );
+        drop(pool);
+        assert_eq!(worker.join().unwrap(), 1, "a task was sent after the cancel");
     }
 
     #[test]
