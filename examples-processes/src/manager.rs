@@ -26,13 +26,17 @@
 //! - Values are a small serde enum, [`Value`]: Python's manager takes any
 //!   picklable object; Rust needs the set of types named up front.
 //! - Every call waits for its reply at most [`CALL_LIMIT`]; if the server is
-//!   gone the call fails at once (its channel closes), it never hangs.
+//!   gone the call fails at once (its channel closes), it never hangs. Calls
+//!   and replies are numbered: a reply that comes after its call gave up
+//!   (a slow server) is recognised by its number and skipped, instead of
+//!   being read as the answer to the next call.
 //! - Dropping the [`Manager`] tells the server to stop and reaps it (killing
 //!   it after a grace period if it does not stop).
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ipc_channel::TryRecvError;
 use ipc_channel::ipc::{self, IpcReceiver, IpcReceiverSet, IpcSelectionResult, IpcSender};
@@ -138,9 +142,20 @@ enum Control {
 /// A proxy's private channels, server side.
 #[derive(Debug, Serialize, Deserialize)]
 struct Link {
-    calls: IpcReceiver<Call>,
-    replies: IpcSender<Reply>,
+    calls: IpcReceiver<Numbered<Call>>,
+    replies: IpcSender<Numbered<Reply>>,
 }
+
+/// A call with its number, or a reply with the number of the call it
+/// answers (`None`: the server could not read which call it was).
+#[derive(Debug, Serialize, Deserialize)]
+struct Numbered<M> {
+    seq: Option<u64>,
+    message: M,
+}
+
+/// The number of the `Connected` reply on a new link; calls count from 1.
+const CONNECT_SEQ: u64 = 0;
 
 /// One operation on an object.
 #[derive(Debug, Serialize, Deserialize)]
@@ -232,12 +247,17 @@ impl Drop for Manager {
 struct Proxy {
     object: ObjectId,
     control: IpcSender<Control>,
-    calls: IpcSender<Call>,
-    replies: IpcReceiver<Reply>,
+    calls: IpcSender<Numbered<Call>>,
+    replies: IpcReceiver<Numbered<Reply>>,
+    /// The number of the last call sent.
+    last_seq: Cell<u64>,
 }
 
+/// The proxy's ends of a link.
+type Ends = (IpcSender<Numbered<Call>>, IpcReceiver<Numbered<Reply>>);
+
 impl Proxy {
-    fn channels() -> Result<(Link, IpcSender<Call>, IpcReceiver<Reply>), ManagerError> {
+    fn channels() -> Result<(Link, Ends), ManagerError> {
         let (calls_tx, calls_rx) =
             ipc::channel().map_err(|e| ipc_error("creating a call channel", e))?;
         let (replies_tx, replies_rx) =
@@ -246,37 +266,34 @@ impl Proxy {
             calls: calls_rx,
             replies: replies_tx,
         };
-        Ok((link, calls_tx, replies_rx))
+        Ok((link, (calls_tx, replies_rx)))
     }
 
     fn create(control: &IpcSender<Control>, dict: bool) -> Result<Proxy, ManagerError> {
-        let (link, calls, replies) = Proxy::channels()?;
+        let (link, ends) = Proxy::channels()?;
         control
             .send(Control::Create { dict, link })
             .map_err(|_| ManagerError::ServerGone)?;
-        Proxy::connected(control.clone(), calls, replies)
+        Proxy::connected(control.clone(), ends)
     }
 
     fn connect(control: &IpcSender<Control>, object: ObjectId) -> Result<Proxy, ManagerError> {
-        let (link, calls, replies) = Proxy::channels()?;
+        let (link, ends) = Proxy::channels()?;
         control
             .send(Control::Connect { object, link })
             .map_err(|_| ManagerError::ServerGone)?;
-        Proxy::connected(control.clone(), calls, replies)
+        Proxy::connected(control.clone(), ends)
     }
 
     /// Waits for the server's `Connected` on a fresh link.
-    fn connected(
-        control: IpcSender<Control>,
-        calls: IpcSender<Call>,
-        replies: IpcReceiver<Reply>,
-    ) -> Result<Proxy, ManagerError> {
-        match wait_reply(&replies)? {
+    fn connected(control: IpcSender<Control>, (calls, replies): Ends) -> Result<Proxy, ManagerError> {
+        match wait_reply(&replies, CONNECT_SEQ, CALL_LIMIT)? {
             Reply::Connected(object) => Ok(Proxy {
                 object,
                 control,
                 calls,
                 replies,
+                last_seq: Cell::new(CONNECT_SEQ),
             }),
             other => Err(unexpected(other)),
         }
@@ -284,10 +301,20 @@ impl Proxy {
 
     /// One round trip: send the call, wait for its reply.
     fn call(&self, call: Call) -> Result<Reply, ManagerError> {
+        self.call_within(call, CALL_LIMIT)
+    }
+
+    /// One round trip, waiting at most `limit` for the reply.
+    fn call_within(&self, call: Call, limit: Duration) -> Result<Reply, ManagerError> {
+        let seq = self.last_seq.get() + 1;
+        self.last_seq.set(seq);
         self.calls
-            .send(call)
+            .send(Numbered {
+                seq: Some(seq),
+                message: call,
+            })
             .map_err(|_| ManagerError::ServerGone)?;
-        wait_reply(&self.replies)
+        wait_reply(&self.replies, seq, limit)
     }
 
     fn try_clone(&self) -> Result<Proxy, ManagerError> {
@@ -295,15 +322,33 @@ impl Proxy {
     }
 }
 
-fn wait_reply(replies: &IpcReceiver<Reply>) -> Result<Reply, ManagerError> {
-    match replies.try_recv_timeout(CALL_LIMIT) {
-        Ok(Reply::Refused(why)) => Err(ManagerError::Refused(why)),
-        Ok(reply) => Ok(reply),
-        Err(TryRecvError::Empty) => Err(ManagerError::NoReply(CALL_LIMIT)),
-        Err(TryRecvError::IpcError(ipc_channel::IpcError::Disconnected)) => {
-            Err(ManagerError::ServerGone)
+/// Waits at most `limit` for the reply to call number `seq`. Replies to
+/// earlier calls (which gave up waiting for them) are read and dropped.
+fn wait_reply(
+    replies: &IpcReceiver<Numbered<Reply>>,
+    seq: u64,
+    limit: Duration,
+) -> Result<Reply, ManagerError> {
+    let until = Instant::now() + limit;
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        match replies.try_recv_timeout(left) {
+            Ok(Numbered {
+                seq: Some(late), ..
+            }) if late < seq => continue,
+            Ok(Numbered {
+                message: Reply::Refused(why),
+                ..
+            }) => return Err(ManagerError::Refused(why)),
+            Ok(Numbered { message, .. }) => return Ok(message),
+            Err(TryRecvError::Empty) => return Err(ManagerError::NoReply(limit)),
+            Err(TryRecvError::IpcError(ipc_channel::IpcError::Disconnected)) => {
+                return Err(ManagerError::ServerGone);
+            }
+            Err(TryRecvError::IpcError(e)) => {
+                return Err(ipc_error("reading the server's reply", e));
+            }
         }
-        Err(TryRecvError::IpcError(e)) => Err(ipc_error("reading the server's reply", e)),
     }
 }
 
@@ -475,7 +520,7 @@ impl Objects {
 /// One connected proxy, server side.
 struct Client {
     object: ObjectId,
-    replies: IpcSender<Reply>,
+    replies: IpcSender<Numbered<Reply>>,
 }
 
 /// The server process's body: call it from `main` when [`child::role`] is
@@ -513,9 +558,10 @@ pub fn serve() -> Result<(), ManagerError> {
                         Control::Create { dict, link } => (objects.create(dict), link),
                         Control::Connect { object, link } => {
                             if !objects.exists(object) {
-                                let _ = link
-                                    .replies
-                                    .send(Reply::Refused(format!("no object {object:?}")));
+                                let _ = link.replies.send(Numbered {
+                                    seq: Some(CONNECT_SEQ),
+                                    message: Reply::Refused(format!("no object {object:?}")),
+                                });
                                 continue;
                             }
                             (object, link)
@@ -524,7 +570,10 @@ pub fn serve() -> Result<(), ManagerError> {
                     let client_id = receivers
                         .add(link.calls)
                         .map_err(|e| ipc_error("watching a proxy", e))?;
-                    let _ = link.replies.send(Reply::Connected(object));
+                    let _ = link.replies.send(Numbered {
+                        seq: Some(CONNECT_SEQ),
+                        message: Reply::Connected(object),
+                    });
                     clients.insert(
                         client_id,
                         Client {
@@ -540,9 +589,15 @@ pub fn serve() -> Result<(), ManagerError> {
                     let Some(client) = clients.get(&id) else {
                         continue;
                     };
-                    let reply = match message.to::<Call>() {
-                        Ok(call) => objects.apply(client.object, call),
-                        Err(e) => Reply::Refused(format!("unreadable call: {e}")),
+                    let reply = match message.to::<Numbered<Call>>() {
+                        Ok(Numbered { seq, message: call }) => Numbered {
+                            seq,
+                            message: objects.apply(client.object, call),
+                        },
+                        Err(e) => Numbered {
+                            seq: None,
+                            message: Reply::Refused(format!("unreadable call: {e}")),
+                        },
                     };
                     // A proxy that went away mid-call is not our problem.
                     let _ = client.replies.send(reply);
@@ -621,6 +676,55 @@ mod tests {
             Reply::Refused(_)
         ));
         assert!(!objects.exists(ObjectId::List(1)));
+    }
+
+    #[test]
+    fn a_late_reply_is_not_taken_for_the_next_calls_answer() {
+        // The proxy's channels, with a thread of this test as the server.
+        let (calls, calls_rx) = ipc::channel::<Numbered<Call>>().unwrap();
+        let (replies_tx, replies) = ipc::channel::<Numbered<Reply>>().unwrap();
+        let (control, _control_rx) = ipc::channel::<Control>().unwrap();
+        let list = ListProxy(Proxy {
+            object: ObjectId::List(0),
+            control,
+            calls,
+            replies,
+            last_seq: Cell::new(CONNECT_SEQ),
+        });
+        let (late_tx, late_rx) = std::sync::mpsc::channel::<()>();
+        let server = std::thread::spawn(move || {
+            let mut objects = Objects::default();
+            let id = objects.create(false);
+            let answer = |objects: &mut Objects, call: Numbered<Call>| Numbered {
+                seq: call.seq,
+                message: objects.apply(id, call.message),
+            };
+            // The first call is answered only after the proxy gave up on it.
+            let first = calls_rx.recv().unwrap();
+            late_rx
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the test goes on");
+            replies_tx.send(answer(&mut objects, first)).unwrap();
+            // Every later call at once.
+            while let Ok(call) = calls_rx.recv() {
+                replies_tx.send(answer(&mut objects, call)).unwrap();
+            }
+        });
+
+        let timed_out = list
+            .0
+            .call_within(Call::Append(Value::Int(5)), Duration::from_millis(50));
+        assert!(
+            matches!(timed_out, Err(ManagerError::NoReply(_))),
+            "{timed_out:?}"
+        );
+        late_tx.send(()).unwrap();
+        // The late `Done` for the append arrives first on the channel: it
+        // must be skipped, and len() get its own reply.
+        assert_eq!(list.len().unwrap(), 1);
+        assert_eq!(list.get(0).unwrap(), Some(Value::Int(5)));
+        drop(list);
+        server.join().unwrap();
     }
 
     #[test]
