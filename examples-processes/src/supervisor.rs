@@ -282,8 +282,13 @@ pub enum StopReason {
 pub struct Outcome {
     /// Why it stopped.
     pub reason: StopReason,
-    /// Workers that left by themselves when asked, in the final stop.
+    /// Workers that left by themselves when asked, in the final stop: they
+    /// exited with code 0.
     pub stopped_gracefully: u32,
+    /// Workers that ended some other way in the final stop, before the
+    /// deadline: a non-zero exit code, or a signal (a crash, or SIGTERM's
+    /// default action if it came before the worker could block it).
+    pub ended_badly: u32,
     /// Workers that needed SIGKILL in the final stop.
     pub killed: u32,
     /// Restarts of workers that died.
@@ -428,6 +433,7 @@ mod linux {
     #[derive(Debug, Default)]
     struct Stopped {
         graceful: u32,
+        badly: u32,
         killed: u32,
         /// SIGINT came during the stop: it was cut short with SIGKILL.
         interrupted: bool,
@@ -444,6 +450,14 @@ mod linux {
         reloads: u32,
         /// When the current stop began (for `Outcome::stop_took`).
         stop_began: Option<Instant>,
+    }
+
+    /// Whether a worker reaped during a stop left by itself, as asked: only
+    /// `exit(0)` counts. Any other code, or any signal, is a failure, even
+    /// SIGTERM: dying of SIGTERM's default action means the worker never got
+    /// to its shutdown flag.
+    pub fn left_by_itself(status: &WaitStatus) -> bool {
+        matches!(status, WaitStatus::Exited(_, 0))
     }
 
     pub fn describe(status: &WaitStatus) -> String {
@@ -544,7 +558,11 @@ mod linux {
                             say_as(MASTER, "SIGINT: stopping at once (SIGKILL to every worker)");
                             self.stop_began = Some(Instant::now());
                             let killed = self.kill_remaining();
-                            return Ok(self.outcome(StopReason::Interrupt, 0, killed));
+                            let stopped = Stopped {
+                                killed,
+                                ..Stopped::default()
+                            };
+                            return Ok(self.outcome(StopReason::Interrupt, &stopped));
                         }
                         Signal::SIGHUP => {
                             if let Some(outcome) = self.reload()? {
@@ -719,7 +737,11 @@ mod linux {
             let deadline = Instant::now() + grace;
             loop {
                 for (index, pid, status) in self.reap() {
-                    stopped.graceful += 1;
+                    if left_by_itself(&status) {
+                        stopped.graceful += 1;
+                    } else {
+                        stopped.badly += 1;
+                    }
                     say_as(
                         MASTER,
                         format!(
@@ -790,7 +812,7 @@ mod linux {
             } else {
                 reason
             };
-            Ok(self.outcome(reason, stopped.graceful, stopped.killed))
+            Ok(self.outcome(reason, &stopped))
         }
 
         /// SIGHUP: stop everything, start everything again. `Some(outcome)`
@@ -799,19 +821,11 @@ mod linux {
             say_as(MASTER, "SIGHUP: restarting every worker");
             let stopped = self.stop_workers()?;
             if stopped.interrupted {
-                return Ok(Some(self.outcome(
-                    StopReason::Interrupt,
-                    stopped.graceful,
-                    stopped.killed,
-                )));
+                return Ok(Some(self.outcome(StopReason::Interrupt, &stopped)));
             }
             if stopped.terminate_requested {
                 say_as(MASTER, "SIGTERM during the restart: not starting again");
-                return Ok(Some(self.outcome(
-                    StopReason::Terminate,
-                    stopped.graceful,
-                    stopped.killed,
-                )));
+                return Ok(Some(self.outcome(StopReason::Terminate, &stopped)));
             }
             self.reloads += 1;
             self.stop_began = None;
@@ -822,7 +836,13 @@ mod linux {
             Ok(None)
         }
 
-        fn outcome(&self, reason: StopReason, graceful: u32, killed: u32) -> Outcome {
+        fn outcome(&self, reason: StopReason, stopped: &Stopped) -> Outcome {
+            let Stopped {
+                graceful,
+                badly,
+                killed,
+                ..
+            } = *stopped;
             // Self-check: the master's own children, from /proc. Every worker
             // was reaped above, so this must be empty.
             let left = crate::hygiene::leftover_children();
@@ -831,12 +851,13 @@ mod linux {
             say_as(
                 MASTER,
                 format!(
-                    "all workers stopped: {graceful} left by themselves, {killed} killed; children left: {leftovers}"
+                    "all workers stopped: {graceful} left by themselves, {badly} failed, {killed} killed; children left: {leftovers}"
                 ),
             );
             Outcome {
                 reason,
                 stopped_gracefully: graceful,
+                ended_badly: badly,
                 killed,
                 restarts: self.restarts,
                 reloads: self.reloads,
@@ -994,6 +1015,7 @@ mod tests {
         let outcome = Outcome {
             reason: StopReason::Interrupt,
             stopped_gracefully: 0,
+            ended_badly: 0,
             killed: 2,
             restarts: 0,
             reloads: 0,
@@ -1006,6 +1028,27 @@ mod tests {
             ..outcome
         };
         assert_eq!(outcome.exit_code(), 0);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn only_exit_code_0_counts_as_leaving_by_itself() {
+        use nix::sys::signal::Signal;
+        use nix::sys::wait::WaitStatus;
+        use nix::unistd::Pid;
+        let pid = Pid::from_raw(4242);
+        assert!(linux::left_by_itself(&WaitStatus::Exited(pid, 0)));
+        assert!(!linux::left_by_itself(&WaitStatus::Exited(pid, 1)));
+        assert!(!linux::left_by_itself(&WaitStatus::Signaled(
+            pid,
+            Signal::SIGTERM,
+            false
+        )));
+        assert!(!linux::left_by_itself(&WaitStatus::Signaled(
+            pid,
+            Signal::SIGABRT,
+            true
+        )));
     }
 
     #[test]

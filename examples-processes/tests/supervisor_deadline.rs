@@ -54,7 +54,7 @@ fn a_worker_that_ignores_sigterm_is_killed_at_the_deadline() {
         "{out}"
     );
     assert!(
-        out.contains("1 left by themselves, 1 killed; children left: 0"),
+        out.contains("1 left by themselves, 0 failed, 1 killed; children left: 0"),
         "{out}"
     );
     // It waited for the deadline (and not forever): a loose lower bound only.

@@ -51,7 +51,7 @@ fn sigint_kills_every_worker_at_once_and_leaves_no_child() {
         );
     }
     assert!(
-        out.contains("0 left by themselves, 3 killed; children left: 0"),
+        out.contains("0 left by themselves, 0 failed, 3 killed; children left: 0"),
         "{out}"
     );
 }

@@ -49,7 +49,9 @@
 //! With `--crash-after 2` worker 0 aborts after two lines, over and over: the
 //! restart delay doubles (0, 100, 200, 400 ms ...) so a crash loop cannot eat
 //! the machine. With `--stubborn-worker 1` worker 1 ignores its flag and the
-//! deadline ends it with SIGKILL.
+//! deadline ends it with SIGKILL. With `--fail-on-stop 1` worker 1 exits with
+//! code 3 when stopped: the master tells a clean exit (code 0) from a failed
+//! one by the exit status it reaps, and counts them apart.
 //!
 //! Run: cargo run -p examples-processes --bin supervisor
 //!      cargo run -p examples-processes --bin supervisor -- --workers 3 --interval-ms 300 --stop-after-ms 3000
@@ -90,6 +92,10 @@ struct Args {
     /// A worker id that ignores its shutdown flag: the deadline ends it with SIGKILL.
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..16))]
     stubborn_worker: Option<u32>,
+    /// A worker id that fails its clean-up when asked to stop (exit code 3):
+    /// the master counts it as failed, not as left by itself.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..16))]
+    fail_on_stop: Option<u32>,
     /// After SIGTERM, how long workers have to leave before SIGKILL, in ms.
     #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     grace_ms: u64,
@@ -157,7 +163,12 @@ fn crash(me: &str, lines: u32) -> ! {
 
 fn worker(me: WorkerIdentity, args: &Args) -> anyhow::Result<()> {
     let name = me.process_name();
+    let fails = args.fail_on_stop == Some(me.worker_id);
     match run_worker(me, |context| printer(context, args))? {
+        WorkerEnd::Finished if fails => {
+            say_as(&name, "failing my clean-up on purpose: exit code 3");
+            std::process::exit(3);
+        }
         WorkerEnd::Finished => say_as(&name, "exiting"),
         WorkerEnd::MasterGone => say_as(&name, "exiting without running: no master"),
     }
@@ -176,16 +187,21 @@ fn master(args: &Args) -> anyhow::Result<i32> {
             )
             .exit();
     }
-    if let Some(id) = args.stubborn_worker.filter(|&id| id >= args.workers) {
-        Args::command()
-            .error(
-                clap::error::ErrorKind::ValueValidation,
-                format!(
-                    "--stubborn-worker {id} does not exist: worker ids are 0..{}",
-                    args.workers
-                ),
-            )
-            .exit();
+    for (flag, id) in [
+        ("--stubborn-worker", args.stubborn_worker),
+        ("--fail-on-stop", args.fail_on_stop),
+    ] {
+        if let Some(id) = id.filter(|&id| id >= args.workers) {
+            Args::command()
+                .error(
+                    clap::error::ErrorKind::ValueValidation,
+                    format!(
+                        "{flag} {id} does not exist: worker ids are 0..{}",
+                        args.workers
+                    ),
+                )
+                .exit();
+        }
     }
 
     heading("Cotyledon: a master and its printer workers (notes 001)");
@@ -213,8 +229,12 @@ fn master(args: &Args) -> anyhow::Result<i32> {
         outcome.restarts, outcome.reloads
     );
     println!(
-        "{} left by themselves, {} needed SIGKILL after the {} ms deadline.",
-        outcome.stopped_gracefully, outcome.killed, args.grace_ms
+        "{} left by themselves (exit code 0), {} ended otherwise (another code, or a signal),",
+        outcome.stopped_gracefully, outcome.ended_badly
+    );
+    println!(
+        "{} needed SIGKILL after the {} ms deadline.",
+        outcome.killed, args.grace_ms
     );
     println!(
         "The stop took {} ms. Children of the master left running or unreaped: {} (checked in /proc).",
