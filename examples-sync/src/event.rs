@@ -150,7 +150,7 @@ impl fmt::Debug for Event {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use std::sync::mpsc;
+    use std::sync::{Arc, mpsc};
     use std::thread;
 
     const LONG: Duration = Duration::from_secs(10);
@@ -177,28 +177,34 @@ mod tests {
         event.wait(); // returns at once: already set
     }
 
+    /// Starts `n` hilos blocked in an untimed `wait()`, each sending its
+    /// number once woken. Not scoped on purpose: if a waiter is never woken
+    /// the test fails at its receive deadline instead of hanging in a join
+    /// (the stuck hilo is left behind; the test process ends anyway).
+    fn untimed_waiters(event: &Arc<Event>, n: usize) -> mpsc::Receiver<usize> {
+        let (tx, rx) = mpsc::channel();
+        for i in 0..n {
+            let (event, tx) = (Arc::clone(event), tx.clone());
+            thread::spawn(move || {
+                event.wait();
+                let _ = tx.send(i);
+            });
+        }
+        rx
+    }
+
     #[test]
     fn set_wakes_every_waiter() {
-        let event = Event::new();
-        let (tx, rx) = mpsc::channel();
-        thread::scope(|s| {
-            for i in 0..5 {
-                let tx = tx.clone();
-                let event = &event;
-                s.spawn(move || {
-                    event.wait();
-                    tx.send(i).unwrap();
-                });
-            }
-            assert!(
-                rx.recv_timeout(Duration::from_millis(50)).is_err(),
-                "woke before set"
-            );
-            event.set();
-            let mut woken: Vec<i32> = (0..5).map(|_| rx.recv_timeout(LONG).unwrap()).collect();
-            woken.sort();
-            assert_eq!(woken, vec![0, 1, 2, 3, 4]);
-        });
+        let event = Arc::new(Event::new());
+        let rx = untimed_waiters(&event, 5);
+        until_waiting(&event, 5);
+        assert!(rx.try_recv().is_err(), "woke before set");
+        event.set();
+        let mut woken: Vec<usize> = (0..5)
+            .map(|_| rx.recv_timeout(LONG).expect("a waiter was not woken"))
+            .collect();
+        woken.sort();
+        assert_eq!(woken, vec![0, 1, 2, 3, 4]);
     }
 
     /// Spins (with a deadline) until `n` threads are asleep in `wait`.
@@ -223,16 +229,26 @@ mod tests {
     }
 
     #[test]
+    fn an_untimed_wait_also_sees_the_pulse() {
+        let event = Arc::new(Event::new());
+        let rx = untimed_waiters(&event, 1);
+        until_waiting(&event, 1);
+        event.set();
+        event.clear();
+        rx.recv_timeout(LONG).expect("the pulse was lost by wait()");
+    }
+
+    #[test]
     fn waiters_counts_sleeping_threads() {
-        let event = Event::new();
-        thread::scope(|s| {
-            for _ in 0..3 {
-                s.spawn(|| event.wait());
-            }
-            until_waiting(&event, 3);
-            assert_eq!(event.waiters(), 3);
-            event.set();
-        });
+        let event = Arc::new(Event::new());
+        let rx = untimed_waiters(&event, 3);
+        until_waiting(&event, 3);
+        assert_eq!(event.waiters(), 3);
+        event.set();
+        for _ in 0..3 {
+            rx.recv_timeout(LONG).expect("a waiter was not woken");
+        }
+        // Each woken hilo leaves the count before it sends.
         assert_eq!(event.waiters(), 0);
     }
 }

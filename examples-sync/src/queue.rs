@@ -443,19 +443,65 @@ mod tests {
         let full = BoundedQueue::new(1);
         full.put(0u8).unwrap();
         thread::scope(|s| {
-            let getter = s.spawn(|| empty.get());
-            let putter = s.spawn(|| full.put(1));
+            // Timed waits, so a close that wakes nobody fails the test (a
+            // time-out instead of Closed) rather than hanging it.
+            let getter = s.spawn(|| empty.get_timeout(LONG));
+            let putter = s.spawn(|| full.put_timeout(1, LONG));
             // Close only once both are asleep, so the test is about waking.
-            let deadline = Instant::now() + LONG;
-            while lock(&empty.state).getters_waiting == 0 || lock(&full.state).putters_waiting == 0
-            {
-                assert!(Instant::now() < deadline, "threads never blocked");
-                thread::yield_now();
-            }
+            until(|| getters_waiting(&empty) == 1 && putters_waiting(&full) == 1);
+            let closed = Instant::now();
             empty.close();
             full.close();
-            assert_eq!(getter.join().unwrap(), Err(GetError));
-            assert_eq!(putter.join().unwrap(), Err(PutError(1)));
+            assert_eq!(getter.join().unwrap(), Err(GetTimeoutError::Closed));
+            assert_eq!(putter.join().unwrap(), Err(PutTimeoutError::Closed(1)));
+            // Woken by close, not by their own time-out (which also ends
+            // in Closed, LONG later).
+            assert!(closed.elapsed() < LONG / 2, "close woke nobody");
+        });
+    }
+
+    /// Spins (with a deadline) until `ready()`.
+    fn until(ready: impl Fn() -> bool) {
+        let deadline = Instant::now() + LONG;
+        while !ready() {
+            assert!(Instant::now() < deadline, "threads never blocked");
+            thread::yield_now();
+        }
+    }
+
+    fn getters_waiting<T>(q: &BoundedQueue<T>) -> usize {
+        lock(&q.state).getters_waiting
+    }
+
+    fn putters_waiting<T>(q: &BoundedQueue<T>) -> usize {
+        lock(&q.state).putters_waiting
+    }
+
+    #[test]
+    fn a_put_wakes_a_consumer_asleep_on_empty() {
+        let q = BoundedQueue::new(1);
+        thread::scope(|s| {
+            let consumer = s.spawn(|| q.get_timeout(LONG));
+            until(|| getters_waiting(&q) == 1);
+            let put = Instant::now();
+            q.put(7).unwrap();
+            assert_eq!(consumer.join().unwrap(), Ok(7));
+            assert!(put.elapsed() < LONG / 2, "the put woke nobody");
+        });
+    }
+
+    #[test]
+    fn a_get_wakes_a_producer_asleep_on_full() {
+        let q = BoundedQueue::new(1);
+        q.put(1).unwrap();
+        thread::scope(|s| {
+            let producer = s.spawn(|| q.put_timeout(2, LONG));
+            until(|| putters_waiting(&q) == 1);
+            let got = Instant::now();
+            assert_eq!(q.get(), Ok(1));
+            assert_eq!(producer.join().unwrap(), Ok(()));
+            assert!(got.elapsed() < LONG / 2, "the get woke nobody");
+            assert_eq!(q.get(), Ok(2));
         });
     }
 
@@ -466,11 +512,16 @@ mod tests {
             let consumers: Vec<_> = (0..3)
                 .map(|_| {
                     s.spawn(|| {
+                        // Timed, so a lost wake-up fails the test instead
+                        // of hanging it.
                         let mut mine = Vec::new();
-                        while let Ok(x) = q.get() {
-                            mine.push(x);
+                        loop {
+                            match q.get_timeout(LONG) {
+                                Ok(x) => mine.push(x),
+                                Err(GetTimeoutError::Closed) => return mine,
+                                Err(GetTimeoutError::Timeout) => panic!("a consumer slept 10 s"),
+                            }
                         }
-                        mine
                     })
                 })
                 .collect();
@@ -479,7 +530,8 @@ mod tests {
                     let q = &q;
                     s.spawn(move || {
                         for i in 0..500 {
-                            q.put(p * 1000 + i).unwrap();
+                            q.put_timeout(p * 1000 + i, LONG)
+                                .expect("a producer slept 10 s");
                         }
                     })
                 })

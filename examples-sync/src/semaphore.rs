@@ -199,6 +199,10 @@ impl Core {
         lock(&self.state).permits
     }
 
+    fn waiters(&self) -> usize {
+        lock(&self.state).waiting
+    }
+
     fn acquire(&self) -> Permit<'_> {
         self.take(None);
         Permit { core: self }
@@ -253,6 +257,13 @@ impl Semaphore {
     pub fn available(&self) -> usize {
         self.core.available()
     }
+
+    /// Hilos blocked in `acquire` right now (a snapshot). Lets a caller (an
+    /// example, a test) send a signal only once the waiter is really
+    /// asleep, instead of guessing with a sleep.
+    pub fn waiters(&self) -> usize {
+        self.core.waiters()
+    }
 }
 
 impl BoundedSemaphore {
@@ -291,6 +302,11 @@ impl BoundedSemaphore {
         self.core.available()
     }
 
+    /// Hilos blocked in `acquire` right now (a snapshot).
+    pub fn waiters(&self) -> usize {
+        self.core.waiters()
+    }
+
     /// The initial value, which the count may never exceed.
     pub fn bound(&self) -> usize {
         self.core.bound.unwrap_or(0)
@@ -318,7 +334,7 @@ impl fmt::Debug for BoundedSemaphore {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::mpsc;
+    use std::sync::{Arc, mpsc};
     use std::thread;
 
     const LONG: Duration = Duration::from_secs(10);
@@ -352,21 +368,33 @@ mod tests {
         assert!(sem.acquire_timeout(Duration::MAX).is_some());
     }
 
+    /// Spins (with a deadline) until `n` hilos are asleep in `acquire`.
+    fn until_waiting(sem: &Semaphore, n: usize) {
+        let deadline = Instant::now() + LONG;
+        while sem.waiters() < n {
+            assert!(Instant::now() < deadline, "the waiters never went to sleep");
+            thread::yield_now();
+        }
+    }
+
     #[test]
     fn a_release_wakes_a_blocked_acquire() {
-        let sem = Semaphore::new(0);
+        let sem = Arc::new(Semaphore::new(0));
         let (tx, rx) = mpsc::channel();
-        thread::scope(|s| {
-            s.spawn(|| {
+        // Not scoped: if the release never wakes it, the test fails at the
+        // recv deadline below instead of hanging in a join.
+        thread::spawn({
+            let sem = Arc::clone(&sem);
+            move || {
                 sem.acquire().forget();
-                tx.send(()).unwrap();
-            });
-            // The waiter cannot get through before the release.
-            assert!(rx.recv_timeout(Duration::from_millis(50)).is_err());
-            sem.release();
-            rx.recv_timeout(LONG)
-                .expect("the release did not wake the waiter");
+                let _ = tx.send(());
+            }
         });
+        until_waiting(&sem, 1);
+        assert!(rx.try_recv().is_err(), "went through a semaphore at 0");
+        sem.release();
+        rx.recv_timeout(LONG)
+            .expect("the release did not wake the waiter");
         assert_eq!(
             sem.available(),
             0,
@@ -383,7 +411,11 @@ mod tests {
             for _ in 0..8 {
                 s.spawn(|| {
                     for _ in 0..200 {
-                        let _permit = sem.acquire();
+                        // Timed, so a lost permit fails the test instead
+                        // of hanging it.
+                        let _permit = sem
+                            .acquire_timeout(LONG)
+                            .expect("no permit for 10 s: one was lost");
                         let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
                         most.fetch_max(now, Ordering::SeqCst);
                         thread::yield_now();
