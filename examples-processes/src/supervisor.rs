@@ -400,7 +400,7 @@ mod linux {
     use nix::errno::Errno;
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     use nix::sys::prctl;
-    use nix::sys::signal::{SigSet, Signal, kill};
+    use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill};
     use nix::sys::signalfd::{SfdFlags, SignalFd};
     use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
     use nix::unistd::{Pid, getpid, getppid};
@@ -441,10 +441,15 @@ mod linux {
         terminate_requested: bool,
     }
 
+    /// The master's state. Dropping it (also on an early return with an
+    /// error) kills and reaps every worker still running and gives the
+    /// calling thread its signal mask back.
     pub struct Master {
         config: Config,
         slots: Vec<Slot>,
         signals: SignalFd,
+        /// The calling thread's signal mask before `new` blocked ours.
+        old_mask: SigSet,
         me: Pid,
         restarts: u32,
         reloads: u32,
@@ -483,7 +488,9 @@ mod linux {
             ] {
                 mask.add(signal);
             }
-            mask.thread_block().map_err(os("block signals"))?;
+            let old_mask = mask
+                .thread_swap_mask(SigmaskHow::SIG_BLOCK)
+                .map_err(os("block signals"))?;
             // CLOEXEC: the workers must not inherit the master's signalfd.
             let signals =
                 SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
@@ -507,6 +514,7 @@ mod linux {
                 config,
                 slots,
                 signals,
+                old_mask,
                 me: getpid(),
                 restarts: 0,
                 reloads: 0,
@@ -867,6 +875,26 @@ mod linux {
         }
     }
 
+    impl Drop for Master {
+        fn drop(&mut self) {
+            // After a normal stop nothing is running here. After an error
+            // (poll, reading the signalfd) `run` returned early: its workers
+            // must not be left running and unreaped.
+            if self.running() > 0 {
+                say_as(
+                    MASTER,
+                    "stopping early: SIGKILL to every worker still running",
+                );
+                self.kill_remaining();
+            }
+            // A signal that came and was not read yet would be delivered the
+            // moment it is unblocked, with its default action (SIGTERM would
+            // kill us after a clean stop): read them all first.
+            while let Ok(Some(_)) = self.signals.read_signal() {}
+            let _ = self.old_mask.thread_set_mask();
+        }
+    }
+
     pub fn run_worker<F>(identity: WorkerIdentity, body: F) -> Result<WorkerEnd, SupervisorError>
     where
         F: FnOnce(&WorkerContext),
@@ -937,6 +965,41 @@ mod linux {
                     format!("{} ignored: the master decides", signal.as_str()),
                 ),
                 Err(_) => return,
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn dropping_the_master_kills_and_reaps_its_workers_and_unblocks_the_signals() {
+            // This test's thread: the mask changes are its own.
+            let before = SigSet::thread_get_mask().unwrap();
+            assert!(!before.contains(Signal::SIGTERM));
+            let mut master =
+                Master::new(Config::default(), &[("svc".to_string(), 1)]).unwrap();
+            assert!(SigSet::thread_get_mask().unwrap().contains(Signal::SIGTERM));
+            // Stand in for a worker the master started, as an early return
+            // from `run` would leave it.
+            let worker = Command::new("sleep").arg("30").spawn().unwrap();
+            let pid = Pid::from_raw(worker.id() as i32);
+            master.slots[0].pid = Some(pid);
+            drop(master);
+            assert_eq!(
+                waitpid(pid, Some(WaitPidFlag::WNOHANG)),
+                Err(Errno::ECHILD),
+                "killed and reaped"
+            );
+            let after = SigSet::thread_get_mask().unwrap();
+            for signal in [
+                Signal::SIGTERM,
+                Signal::SIGINT,
+                Signal::SIGHUP,
+                Signal::SIGCHLD,
+            ] {
+                assert_eq!(after.contains(signal), before.contains(signal), "{signal:?}");
             }
         }
     }
