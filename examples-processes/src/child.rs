@@ -941,6 +941,24 @@ mod tests {
     }
 
     #[test]
+    fn a_forked_body_that_panics_gives_101_and_nothing_unwinds_out() {
+        // A panic payload whose Drop panics too: dropping it after catching
+        // the first panic would start a second unwinding, out of the
+        // child's branch and into the parent's frames.
+        struct PanicsWhenDropped;
+        impl Drop for PanicsWhenDropped {
+            fn drop(&mut self) {
+                panic!("the payload's Drop panicked");
+            }
+        }
+        let outer = std::panic::catch_unwind(|| {
+            code_or_101(|| std::panic::panic_any(PanicsWhenDropped))
+        });
+        assert_eq!(outer.ok(), Some(101), "an unwinding escaped");
+        assert_eq!(code_or_101(|| 7), 7);
+    }
+
+    #[test]
     fn fork_is_refused_in_a_threaded_process() {
         // The test harness runs this test on a thread of its own, so this
         // process has at least two threads: exactly the case to refuse.
