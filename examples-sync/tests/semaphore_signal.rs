@@ -24,6 +24,11 @@ fn position(text: &str, needle: &str) -> usize {
 fn the_waiter_proceeds_only_after_the_signal() {
     let out = run(&["--delay-ms", "100", "--stages", "5"]);
     assert!(!out.contains("WRONG"), "{out}");
+    // Blocked for real before main prepared and signalled (not merely late).
+    assert!(
+        out.contains("the waiter is asleep in acquire(): yes"),
+        "{out}"
+    );
     assert!(
         out.contains("before the signal, the waiter had proceeded: no"),
         "{out}"

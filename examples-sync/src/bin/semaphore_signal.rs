@@ -19,7 +19,9 @@
 //! counts: two releases are two signals, and a release that comes before
 //! the waiter starts waiting is not lost, it waits in the count.
 //!
-//! What you see: the waiter blocked until main's signal, then proceeding;
+//! What you see: main first checks that the waiter really is asleep in
+//! `acquire()` (`Semaphore::waiters`, no guessing with a sleep), then
+//! prepares; the waiter stays blocked until main's signal, then proceeds;
 //! and a relay of hilos, started in reverse order, that still run in stage
 //! order because each one is woken by the previous one's signal.
 //!
@@ -32,7 +34,7 @@ use std::sync::{Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
+use anyhow::{Context, ensure};
 use clap::Parser;
 use examples_sync::Semaphore;
 use shared::output::{heading, say};
@@ -46,6 +48,26 @@ struct Args {
     /// Hilos in the relay, each woken by the previous one.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(2..=64))]
     stages: u64,
+}
+
+/// Waits (with a deadline) until a hilo is asleep in `signal.acquire()`,
+/// or has gone through it (`proceeded`, which only a broken semaphore at 0
+/// allows). Returns whether it was found asleep.
+fn until_asleep_or_through(signal: &Semaphore, proceeded: &AtomicBool) -> anyhow::Result<bool> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if signal.waiters() > 0 {
+            return Ok(true);
+        }
+        if proceeded.load(Ordering::SeqCst) {
+            return Ok(false);
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "the waiter neither went to sleep nor went on"
+        );
+        thread::yield_now();
+    }
 }
 
 /// Part 1: one waiter, one signal. Returns (proceeded before the signal?,
@@ -65,6 +87,17 @@ fn one_signal(delay: Duration) -> anyhow::Result<(bool, u128)> {
                 at
             })
             .context("the OS refused to start a thread")?;
+        // Make sure the waiter really is blocked before going on, so what
+        // follows shows a wake-up, not a waiter that simply came late.
+        let asleep = until_asleep_or_through(&signal, &proceeded)?;
+        say(format!(
+            "main: the waiter is asleep in acquire(): {}",
+            if asleep {
+                "yes"
+            } else {
+                "no, it went through (WRONG)"
+            }
+        ));
         say(format!("main: preparing for {} ms", delay.as_millis()));
         thread::sleep(delay);
         let early = proceeded.load(Ordering::SeqCst);
@@ -131,16 +164,27 @@ fn main() -> anyhow::Result<()> {
     let shown: Vec<String> = order.iter().map(ToString::to_string).collect();
     say(format!("order of stages: {}", shown.join(" ")));
 
+    let in_order = order.iter().copied().eq(1..=usize::try_from(args.stages)?);
     println!();
     println!(
-        "What you saw: the waiter stayed blocked for the {} ms main prepared (proceeded early: {}),",
-        args.delay_ms,
-        if early { "yes" } else { "no" }
+        "What you saw: the waiter {} for the {} ms main prepared,",
+        if early {
+            "did NOT stay blocked"
+        } else {
+            "stayed blocked"
+        },
+        args.delay_ms
     );
+    println!("and went on {lag} µs after the release.");
     println!(
-        "and went on {lag} µs after the release; the relay ran in stage order {} although",
-        shown.join(" ")
+        "The relay ran in the order {}: {}, although its hilos were",
+        shown.join(" "),
+        if in_order {
+            "stage order"
+        } else {
+            "NOT stage order (WRONG)"
+        }
     );
-    println!("its hilos were started last-first: the signals, not the start order, decide.");
+    println!("started last-first: the signals, not the start order, decide.");
     Ok(())
 }
