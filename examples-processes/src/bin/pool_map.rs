@@ -77,7 +77,16 @@ impl Task for Job {
             Job::SumRandom { n, seed } => sum_random(n, seed),
             Job::Square(x) => x * x,
             Job::Add(x, y) => x + y,
-            Job::Crash => std::process::abort(),
+            Job::Crash => {
+                // A crash on purpose should not leave a core file behind:
+                // the core size limit goes to 0 first (this worker only).
+                let _ = nix::sys::resource::setrlimit(
+                    nix::sys::resource::Resource::RLIMIT_CORE,
+                    0,
+                    0,
+                );
+                std::process::abort()
+            }
         }
     }
 }
