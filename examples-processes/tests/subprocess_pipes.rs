@@ -56,10 +56,17 @@ fn replies_match_requests_and_a_malformed_message_gets_an_error() {
 
     // The malformed frame: a clear error back, and the child said so on stderr.
     assert!(
-        out.contains("malformed message got a clear error back: malformed request (37 bytes"),
+        out.contains("malformed message got a clear error back: malformed request (29 bytes"),
         "{out}"
     );
     assert!(out.contains("the child kept serving: yes"), "{out}");
+    // The payload was a pickle that would run a command in Python: here it
+    // was only data that failed to decode, and nothing ran.
+    assert!(
+        out.contains("a pickle that would run `echo pwned` in pickle.loads"),
+        "{out}"
+    );
+    assert!(!out.contains("\npwned") && !err.contains("\npwned"), "{out}{err}");
     assert!(
         err.contains("replying with an error and serving on"),
         "{err}"

@@ -18,7 +18,9 @@
 //!
 //! pickle vs serde: a pickle can carry CODE. Unpickling calls whatever
 //! callable the data names (`__reduce__`), so unpickling bytes from someone
-//! you do not trust runs their program. serde only fills in the types this
+//! you do not trust runs their program: the example sends the classic
+//! 29-byte pickle `cos\nsystem\n(S'echo pwned'\ntR.`, which `pickle.loads`
+//! turns into a call of `os.system('echo pwned')`. serde only fills in the types this
 //! program declares (`Request`, `Op`): bytes that do not fit are a decoding
 //! error, a value the server answers with, never something it executes.
 //! Neither can send a closure: what the parent asks for is an enum variant,
@@ -71,6 +73,11 @@ struct Args {
     #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     timeout_ms: u64,
 }
+
+/// A protocol-0 pickle that calls `os.system('echo pwned')` when Python
+/// loads it: `c` GLOBAL os.system, `(` MARK, `S` the string argument, `t`
+/// TUPLE, `R` REDUCE (call the global with the tuple), `.` STOP.
+const EVIL_PICKLE: &[u8] = b"cos\nsystem\n(S'echo pwned'\ntR.";
 
 // ---- The protocol: the only things that can cross the pipe. ----
 
@@ -311,14 +318,20 @@ fn client(args: &Args) -> anyhow::Result<()> {
         matched += u32::from(ask(&mut to_child, &replies, limit, id, op)?);
     }
 
-    // On purpose: a well-framed message whose bytes are not a Request. With
-    // pickle, bytes like these could run code when loaded; here they fail
-    // to decode (the first bytes name enum variant 95, which does not exist).
-    let evil = b"__import__('os').system('echo pwned')";
+    // On purpose: a well-framed message whose bytes are not a Request but a
+    // real pickle (protocol 0): GLOBAL os.system, the argument 'echo pwned',
+    // REDUCE (call it). Python's `pickle.loads(evil)` RUNS `echo pwned`.
+    // postcard only decodes the declared types: byte 0 ('c' = 99) reads as
+    // the request id 99, byte 1 ('o' = 111) as the number of an `Op`
+    // variant, and `Op` has three: a decoding error, nothing runs.
+    let evil = EVIL_PICKLE;
     write_frame(&mut to_child, evil).context("send the malformed frame")?;
     say_as(
         "padre",
-        format!("sent a malformed frame of {} bytes on purpose", evil.len()),
+        format!(
+            "sent a malformed frame of {} bytes on purpose: a pickle that would run `echo pwned` in pickle.loads",
+            evil.len()
+        ),
     );
     let malformed_error = match replies
         .recv_timeout(limit)
@@ -367,7 +380,8 @@ fn client(args: &Args) -> anyhow::Result<()> {
     println!(
         "What you saw: {matched} of {total} replies matched their requests (same id, same value"
     );
-    println!("as computed in the parent); a malformed message got an error reply, not a panic,");
+    println!("as computed in the parent); the malformed message, a pickle that pickle.loads would");
+    println!("have run as `os.system('echo pwned')`, got an error reply here, not a panic,");
     println!(
         "and the child kept serving: {}. serde decoded only the declared types: data, never code.",
         if kept_serving { "yes" } else { "NO" }
@@ -501,7 +515,8 @@ mod tests {
         };
         let bytes = postcard::to_stdvec(&request).unwrap();
         assert_eq!(postcard::from_bytes::<Request>(&bytes).unwrap(), request);
-        assert!(postcard::from_bytes::<Request>(b"__import__('os')").is_err());
+        // The pickle that would run a command in Python: not a Request.
+        assert!(postcard::from_bytes::<Request>(EVIL_PICKLE).is_err());
     }
 
     #[test]
