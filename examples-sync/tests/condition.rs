@@ -40,15 +40,18 @@ fn slow_consumers_fill_the_buffer_and_nothing_is_lost() {
         "--produce-ms",
         "1",
         "--consume-ms",
-        "10",
+        "30",
     ]);
     assert_perfect(&out, 12.0, 2.0);
-    // Consumers ten times slower than producers: the producers had to wait.
+    // Consumers thirty times slower than producers: the producers had to wait.
     assert!(
         out.contains("buffer full (2 of 2): waiting for room"),
         "{out}"
     );
     assert!(out.contains("put item"), "{out}");
+    let full = number_after(&out, "puts that found the buffer full:").expect("full count");
+    assert!(full >= 1.0, "{out}");
+    assert!(out.contains("and waited on the Condvar for room"), "{out}");
     assert!(out.contains("buffer closed and empty: done"), "{out}");
 }
 
@@ -70,4 +73,35 @@ fn many_hilos_many_items_stay_exact() {
         "--quiet",
     ]);
     assert_perfect(&out, 8000.0, 5.0);
+}
+
+#[test]
+fn a_buffer_big_enough_for_everything_never_makes_a_proveedor_wait() {
+    // 1 x 5 items into 10 slots: no put can find the buffer full, and the
+    // closing lines must say so rather than describe a wait that never was.
+    let out = run(&[
+        "--producers",
+        "1",
+        "--consumers",
+        "1",
+        "--items",
+        "5",
+        "--capacity",
+        "10",
+        "--produce-ms",
+        "0",
+        "--consume-ms",
+        "0",
+    ]);
+    assert_perfect(&out, 5.0, 10.0);
+    assert_eq!(
+        number_after(&out, "puts that found the buffer full:"),
+        Some(0.0),
+        "{out}"
+    );
+    assert!(!out.contains("waiting for room"), "{out}");
+    assert!(
+        out.contains("It was never full, so no proveedor had to wait."),
+        "{out}"
+    );
 }

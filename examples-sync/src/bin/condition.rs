@@ -40,6 +40,7 @@
 //!      cargo run -p examples-sync --bin condition -- --producers 3 --consumers 2 --items 20 --capacity 4
 #![forbid(unsafe_code)]
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -77,8 +78,25 @@ struct Args {
     quiet: bool,
 }
 
+/// How often each side found the buffer unusable and had to wait: counted,
+/// so the closing lines say what happened in this run, not what usually does.
+#[derive(Default)]
+struct Waits {
+    /// A put found the buffer full.
+    full: AtomicUsize,
+    /// A get found the buffer empty.
+    empty: AtomicUsize,
+}
+
 /// A proveedor: makes `items` items and puts each, waiting while full.
-fn proveedor(id: usize, items: usize, buffer: &BoundedQueue<Item>, pause: Duration, quiet: bool) {
+fn proveedor(
+    id: usize,
+    items: usize,
+    buffer: &BoundedQueue<Item>,
+    waits: &Waits,
+    pause: Duration,
+    quiet: bool,
+) {
     for seq in 0..items {
         thread::sleep(pause); // making the item
         let item = Item { producer: id, seq };
@@ -93,6 +111,7 @@ fn proveedor(id: usize, items: usize, buffer: &BoundedQueue<Item>, pause: Durati
             Err(PutTimeoutError::Timeout(item)) => item,
             Err(PutTimeoutError::Closed(_)) => return,
         };
+        waits.full.fetch_add(1, Ordering::Relaxed);
         if !quiet {
             // It was full when put_timeout looked (it may have changed since).
             let cap = buffer.capacity();
@@ -108,13 +127,14 @@ fn proveedor(id: usize, items: usize, buffer: &BoundedQueue<Item>, pause: Durati
 }
 
 /// A cliente: takes items until the buffer is closed and drained.
-fn cliente(buffer: &BoundedQueue<Item>, pause: Duration, quiet: bool) -> Vec<Item> {
+fn cliente(buffer: &BoundedQueue<Item>, waits: &Waits, pause: Duration, quiet: bool) -> Vec<Item> {
     let mut got = Vec::new();
     loop {
         let item = match buffer.get_timeout(Duration::ZERO) {
             Ok(item) => item,
             Err(GetTimeoutError::Closed) => break,
             Err(GetTimeoutError::Timeout) => {
+                waits.empty.fetch_add(1, Ordering::Relaxed);
                 if !quiet {
                     say("buffer empty: waiting for an item");
                 }
@@ -139,11 +159,22 @@ fn cliente(buffer: &BoundedQueue<Item>, pause: Duration, quiet: bool) -> Vec<Ite
     got
 }
 
+/// "once", "3 times".
+fn times(n: usize) -> String {
+    if n == 1 {
+        "once".to_string()
+    } else {
+        format!("{n} times")
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    shared::output::start(); // the clock of the printed lines starts now
     let producers = usize::try_from(args.producers)?;
     let items = usize::try_from(args.items)?;
     let buffer = BoundedQueue::new(usize::try_from(args.capacity)?);
+    let waits = Waits::default();
     let (make, use_) = (
         Duration::from_millis(args.produce_ms),
         Duration::from_millis(args.consume_ms),
@@ -154,13 +185,13 @@ fn main() -> anyhow::Result<()> {
         args.producers, args.consumers, args.capacity
     ));
     let received: Vec<Vec<Item>> = thread::scope(|s| -> anyhow::Result<Vec<Vec<Item>>> {
-        let buffer = &buffer;
+        let (buffer, waits) = (&buffer, &waits);
         let mut clientes = Vec::new();
         for id in 0..args.consumers {
             clientes.push(
                 thread::Builder::new()
                     .name(format!("cliente-{id}"))
-                    .spawn_scoped(s, move || cliente(buffer, use_, args.quiet))
+                    .spawn_scoped(s, move || cliente(buffer, waits, use_, args.quiet))
                     .context("the OS refused to start a thread")?,
             );
         }
@@ -169,7 +200,9 @@ fn main() -> anyhow::Result<()> {
             proveedores.push(
                 thread::Builder::new()
                     .name(format!("proveedor-{id}"))
-                    .spawn_scoped(s, move || proveedor(id, items, buffer, make, args.quiet))
+                    .spawn_scoped(s, move || {
+                        proveedor(id, items, buffer, waits, make, args.quiet)
+                    })
                     .context("the OS refused to start a thread")?,
             );
         }
@@ -196,16 +229,47 @@ fn main() -> anyhow::Result<()> {
         "most the buffer ever held: {peak} of {}",
         buffer.capacity()
     ));
+    let (full, empty) = (
+        waits.full.load(Ordering::Relaxed),
+        waits.empty.load(Ordering::Relaxed),
+    );
+    say(format!("puts that found the buffer full: {full}"));
+    say(format!("gets that found the buffer empty: {empty}"));
 
     println!();
     println!(
-        "What you saw: {} items produced, {} consumed, {} lost, {} duplicated, {} out of order;",
-        report.produced, report.consumed, report.lost, report.duplicated, report.out_of_order
+        "What you saw: {} items produced, {} consumed, {} lost, {} duplicated, {} out of order{}",
+        report.produced,
+        report.consumed,
+        report.lost,
+        report.duplicated,
+        report.out_of_order,
+        if report.is_perfect() {
+            ": every item"
+        } else {
+            " (WRONG)."
+        }
     );
+    if report.is_perfect() {
+        println!("reached exactly one cliente, in its proveedor's order.");
+    }
     println!(
-        "the buffer held at most {peak} of {} slots: a full buffer made proveedores wait,",
+        "The buffer held at most {peak} of {} slots.",
         buffer.capacity()
     );
-    println!("an empty one made clientes wait, and each put / get woke the other side.");
+    match full {
+        0 => println!("It was never full, so no proveedor had to wait."),
+        n => println!(
+            "A proveedor found it full {} and waited on the Condvar for room.",
+            times(n)
+        ),
+    }
+    match empty {
+        0 => println!("No cliente ever found it empty."),
+        n => println!(
+            "A cliente found it empty {} and waited on the Condvar for an item.",
+            times(n)
+        ),
+    }
     Ok(())
 }
