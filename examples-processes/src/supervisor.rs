@@ -32,7 +32,9 @@
 //!
 //! The master waits for signals with `signalfd` + `poll`, in one thread: the
 //! signals are blocked, then read as data, so there is no handler at all, and
-//! SIGCHLD, SIGTERM and a restart timer are all handled in one loop.
+//! SIGCHLD, SIGTERM and a restart timer are all handled in one loop. On
+//! SIGCHLD it reaps its workers by pid, one by one: other children of the
+//! same process are left for whoever started them.
 //!
 //! Linux only (signalfd, prctl): elsewhere [`ServiceManager::run`] and
 //! [`run_worker`] return [`SupervisorError::LinuxOnly`].
@@ -461,11 +463,14 @@ mod linux {
     /// `exit(0)` counts. Any other code, or any signal, is a failure, even
     /// SIGTERM: dying of SIGTERM's default action means the worker never got
     /// to its shutdown flag.
-    pub fn left_by_itself(status: &WaitStatus) -> bool {
-        matches!(status, WaitStatus::Exited(_, 0))
+    pub fn left_by_itself(status: Option<&WaitStatus>) -> bool {
+        matches!(status, Some(WaitStatus::Exited(_, 0)))
     }
 
-    pub fn describe(status: &WaitStatus) -> String {
+    pub fn describe(status: Option<&WaitStatus>) -> String {
+        let Some(status) = status else {
+            return "reaped by someone else: how it ended is unknown".to_string();
+        };
         match status {
             WaitStatus::Exited(_, 0) => "exited with code 0".to_string(),
             WaitStatus::Exited(_, code) => format!("exited with code {code}"),
@@ -672,24 +677,34 @@ mod linux {
             Ok(got)
         }
 
-        /// Reaps every worker that has exited; returns (slot index, status).
-        fn reap(&mut self) -> Vec<(usize, Pid, WaitStatus)> {
+        /// Reaps every worker that has exited; returns (slot index, pid,
+        /// status). `None` for the status of a worker that someone else
+        /// reaped (ECHILD): it is gone, how is unknown.
+        ///
+        /// One `waitpid(pid, WNOHANG)` per worker, never `waitpid(-1)`: that
+        /// would also reap children that other code in this process started
+        /// and waits for itself (a `std::process::Child`, say), whose own wait
+        /// would then fail. A SIGCHLD for such a child just costs a scan.
+        fn reap(&mut self) -> Vec<(usize, Pid, Option<WaitStatus>)> {
             let mut dead = Vec::new();
-            loop {
-                match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
-                    Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD) => break,
-                    Err(Errno::EINTR) => continue,
-                    Err(_) => break,
-                    Ok(status) => {
-                        let Some(pid) = status.pid() else { continue };
-                        if let Some(index) =
-                            self.slots.iter().position(|slot| slot.pid == Some(pid))
-                        {
-                            self.slots[index].pid = None;
-                            dead.push((index, pid, status));
-                        }
+            for (index, slot) in self.slots.iter_mut().enumerate() {
+                let Some(pid) = slot.pid else { continue };
+                let status = loop {
+                    match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+                        Err(Errno::EINTR) => continue,
+                        other => break other,
                     }
-                }
+                };
+                let ended = match status {
+                    Ok(status @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) => {
+                        Some(status)
+                    }
+                    Err(Errno::ECHILD) => None,
+                    // Still running (or stopped: not asked for, not reported).
+                    _ => continue,
+                };
+                slot.pid = None;
+                dead.push((index, pid, ended));
             }
             dead
         }
@@ -707,7 +722,7 @@ mod linux {
                     format!(
                         "worker {} pid {pid} died ({}) after {} ms; restarting in {} ms (quick deaths in a row: {})",
                         slot.id,
-                        describe(&status),
+                        describe(status.as_ref()),
                         uptime.as_millis(),
                         delay.as_millis(),
                         slot.crashes_in_a_row
@@ -745,7 +760,7 @@ mod linux {
             let deadline = Instant::now() + grace;
             loop {
                 for (index, pid, status) in self.reap() {
-                    if left_by_itself(&status) {
+                    if left_by_itself(status.as_ref()) {
                         stopped.graceful += 1;
                     } else {
                         stopped.badly += 1;
@@ -755,7 +770,7 @@ mod linux {
                         format!(
                             "worker {} pid {pid} stopped ({})",
                             self.slots[index].id,
-                            describe(&status)
+                            describe(status.as_ref())
                         ),
                     );
                 }
@@ -805,7 +820,7 @@ mod linux {
                 };
                 killed += 1;
                 let how = match &status {
-                    Ok(status) => describe(status),
+                    Ok(status) => describe(Some(status)),
                     Err(errno) => format!("already reaped ({errno})"),
                 };
                 say_as(MASTER, format!("worker {} pid {pid} {how}", slot.id));
@@ -974,6 +989,31 @@ mod linux {
         use super::*;
 
         #[test]
+        fn the_master_reaps_its_workers_only() {
+            let mut master =
+                Master::new(Config::default(), &[("svc".to_string(), 1)]).unwrap();
+            // A child of this process that is not a worker, already ended...
+            let mut stranger = Command::new("true").spawn().unwrap();
+            let stranger_pid = stranger.id() as i32;
+            // ...and a worker (a stand-in) that ended too.
+            let worker = Command::new("true").spawn().unwrap();
+            let worker_pid = Pid::from_raw(worker.id() as i32);
+            master.slots[0].pid = Some(worker_pid);
+            let until = Instant::now() + std::time::Duration::from_secs(20);
+            let mut reaped = Vec::new();
+            while reaped.is_empty() {
+                assert!(Instant::now() < until, "the worker was never reaped");
+                reaped = master.reap();
+                std::thread::sleep(std::time::Duration::from_millis(2)); // sleep-ok: polling with a deadline
+            }
+            assert_eq!(reaped.len(), 1);
+            assert_eq!(reaped[0].1, worker_pid);
+            assert!(matches!(reaped[0].2, Some(WaitStatus::Exited(_, 0))));
+            // The stranger is still ours to wait for: not stolen.
+            assert!(stranger.wait().unwrap().success(), "pid {stranger_pid}");
+        }
+
+        #[test]
         fn dropping_the_master_kills_and_reaps_its_workers_and_unblocks_the_signals() {
             // This test's thread: the mask changes are its own.
             let before = SigSet::thread_get_mask().unwrap();
@@ -1100,18 +1140,19 @@ mod tests {
         use nix::sys::wait::WaitStatus;
         use nix::unistd::Pid;
         let pid = Pid::from_raw(4242);
-        assert!(linux::left_by_itself(&WaitStatus::Exited(pid, 0)));
-        assert!(!linux::left_by_itself(&WaitStatus::Exited(pid, 1)));
-        assert!(!linux::left_by_itself(&WaitStatus::Signaled(
+        assert!(linux::left_by_itself(Some(&WaitStatus::Exited(pid, 0))));
+        assert!(!linux::left_by_itself(Some(&WaitStatus::Exited(pid, 1))));
+        assert!(!linux::left_by_itself(Some(&WaitStatus::Signaled(
             pid,
             Signal::SIGTERM,
             false
-        )));
-        assert!(!linux::left_by_itself(&WaitStatus::Signaled(
+        ))));
+        assert!(!linux::left_by_itself(Some(&WaitStatus::Signaled(
             pid,
             Signal::SIGABRT,
             true
-        )));
+        ))));
+        assert!(!linux::left_by_itself(None), "unknown is not graceful");
     }
 
     #[test]
