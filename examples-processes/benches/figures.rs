@@ -20,7 +20,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
-use std::os::fd::AsFd as _;
+use std::os::fd::{AsFd as _, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -30,8 +30,6 @@ use examples_processes::manager::{self, Manager};
 use examples_processes::pool::{self, Pool, Task};
 use examples_processes::wire::{read_frame, write_frame};
 use ipc_channel::ipc::{self, IpcReceiver, IpcSender};
-use nix::fcntl::OFlag;
-use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use shared::timing::format_duration;
@@ -165,6 +163,19 @@ fn start_and_reap_by_reexec() -> Latency {
     summarise(samples)
 }
 
+/// A pipe, (read end, write end), as plain file descriptors. std's pipe is
+/// close-on-exec on every Unix (nix's `pipe2` does not exist on macOS).
+fn pipe_fds() -> (OwnedFd, OwnedFd) {
+    let (read, write) = std::io::pipe().expect("pipe");
+    (OwnedFd::from(read), OwnedFd::from(write))
+}
+
+/// A connected pair of Unix stream sockets, close-on-exec, as plain fds.
+fn socket_pair_fds() -> (OwnedFd, OwnedFd) {
+    let (one, other) = UnixStream::pair().expect("socketpair");
+    (OwnedFd::from(one), OwnedFd::from(other))
+}
+
 /// A child with the given stdin and stdout, running `role`.
 fn peer(role: &str, stdin: Stdio, stdout: Stdio) -> Child {
     let mut command = child::self_command(role).expect("self command");
@@ -189,8 +200,8 @@ struct Bare {
 impl Bare {
     /// On two pipes.
     fn pipes() -> Bare {
-        let (to_child_r, to_child_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).unwrap();
-        let (from_child_r, from_child_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).unwrap();
+        let (to_child_r, to_child_w) = pipe_fds();
+        let (from_child_r, from_child_w) = pipe_fds();
         let child = peer(RAW_ECHO, Stdio::from(to_child_r), Stdio::from(from_child_w));
         Bare {
             out: File::from(to_child_w),
@@ -201,13 +212,7 @@ impl Bare {
 
     /// On a socket pair (the child's stdin and stdout are its end).
     fn socket_pair() -> Bare {
-        let (ours, theirs) = socketpair(
-            AddressFamily::Unix,
-            SockType::Stream,
-            None,
-            SockFlag::SOCK_CLOEXEC,
-        )
-        .unwrap();
+        let (ours, theirs) = socket_pair_fds();
         let theirs_too = theirs.try_clone().unwrap();
         let child = peer(RAW_ECHO, Stdio::from(theirs), Stdio::from(theirs_too));
         Bare {
@@ -255,8 +260,8 @@ impl<W: Write, R: Read> Framed<W, R> {
 }
 
 fn framed_pipes() -> Framed<File, File> {
-    let (to_child_r, to_child_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).unwrap();
-    let (from_child_r, from_child_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).unwrap();
+    let (to_child_r, to_child_w) = pipe_fds();
+    let (from_child_r, from_child_w) = pipe_fds();
     let child = peer(
         FRAME_ECHO,
         Stdio::from(to_child_r),
@@ -270,13 +275,7 @@ fn framed_pipes() -> Framed<File, File> {
 }
 
 fn framed_socket_pair() -> Framed<UnixStream, UnixStream> {
-    let (ours, theirs) = socketpair(
-        AddressFamily::Unix,
-        SockType::Stream,
-        None,
-        SockFlag::SOCK_CLOEXEC,
-    )
-    .unwrap();
+    let (ours, theirs) = socket_pair_fds();
     let theirs_too = theirs.try_clone().unwrap();
     let child = peer(FRAME_ECHO, Stdio::from(theirs), Stdio::from(theirs_too));
     let out = UnixStream::from(ours);

@@ -13,12 +13,14 @@
 //! # Pipe(duplex=False) is a one-way os.pipe(): (read end, write end)
 //! ```
 //! Rust, two parts:
-//! 1. One-way: `pipe2(2)` gives a read end and a write end. The child (this
+//! 1. One-way: `std::io::pipe()` (the `pipe(2)` system call) gives a read
+//!    end and a write end. The child (this
 //!    binary again, role "pipe-reader") gets the read end as its stdin, the
 //!    way a shell's `|` connects two programs; the parent writes serialised
 //!    values into the write end and closes it; the child reads until
 //!    end-of-file.
-//! 2. Duplex: `socketpair(2)` gives two connected sockets; each end can
+//! 2. Duplex: `UnixStream::pair()` (`socketpair(2)`) gives two connected
+//!    sockets; each end can
 //!    read and write. The child (role "pipe-server") answers requests on its
 //!    end; the parent times request/reply round trips on the other.
 //!
@@ -27,9 +29,9 @@
 //! each value says how long it is. Python's `Connection.send` pickles and
 //! frames the same way.
 //!
-//! Both pairs are created close-on-exec: otherwise the child would inherit
-//! the parent's write end too, and a reader never sees end-of-file while any
-//! write end is open, its own included.
+//! Both pairs are created close-on-exec (std always does): otherwise the
+//! child would inherit the parent's write end too, and a reader never sees
+//! end-of-file while any write end is open, its own included.
 //!
 //! What you see: the notes the reader received, in order; a request and its
 //! reply; then the round-trip latency (mean and median) over many trips.
@@ -38,9 +40,8 @@
 //!      cargo run --release -p examples-processes --bin pipe -- --round-trips 100000
 #![forbid(unsafe_code)]
 
-use std::fs::File;
 use std::io::BufReader;
-use std::os::fd::AsFd as _;
+use std::os::fd::{AsFd as _, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -49,8 +50,6 @@ use anyhow::{Context, bail, ensure};
 use clap::Parser;
 use examples_processes::child::{self, Child};
 use examples_processes::wire::{read_frame, write_frame};
-use nix::fcntl::OFlag;
-use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
 use serde::{Deserialize, Serialize};
 use shared::output::{heading, say, say_as};
 use shared::timing::format_duration;
@@ -144,7 +143,7 @@ fn join(child: &mut Child) -> anyhow::Result<()> {
 
 fn one_way(notes: u32) -> anyhow::Result<()> {
     heading("1. One-way: an OS pipe, parent writes, child reads");
-    let (read_end, write_end) = nix::unistd::pipe2(OFlag::O_CLOEXEC).context("pipe2")?;
+    let (read_end, write_end) = std::io::pipe().context("pipe")?;
     let mut reader = {
         let mut command = child::self_command(READER_ROLE)?;
         command.stdin(Stdio::from(read_end));
@@ -152,7 +151,7 @@ fn one_way(notes: u32) -> anyhow::Result<()> {
         // `command` is dropped here, and with it our copy of the read end.
     };
     // Unbuffered: write_frame writes each frame with one write(2).
-    let mut pipe = File::from(write_end);
+    let mut pipe = write_end;
     for seq in 0..notes {
         let note = Note {
             seq,
@@ -183,19 +182,12 @@ fn ask(
 
 fn duplex(round_trips: u32) -> anyhow::Result<()> {
     heading("2. Duplex: a socket pair, request and reply");
-    let (ours, theirs) = socketpair(
-        AddressFamily::Unix,
-        SockType::Stream,
-        None,
-        SockFlag::SOCK_CLOEXEC,
-    )
-    .context("socketpair")?;
+    let (mut requests, theirs) = UnixStream::pair().context("socketpair")?;
     let mut server = {
         let mut command = child::self_command(SERVER_ROLE)?;
-        command.stdin(Stdio::from(theirs));
+        command.stdin(Stdio::from(OwnedFd::from(theirs)));
         Child::spawn(&mut command, SERVER_ROLE)?
     };
-    let mut requests = UnixStream::from(ours);
     // Replies must not wait forever if the server dies mid-way.
     requests.set_read_timeout(Some(Duration::from_secs(20)))?;
     let mut replies = BufReader::new(requests.try_clone()?);
