@@ -22,6 +22,11 @@ fn a_crash_loop_is_throttled_with_growing_delays() {
         "1",
         "--crash-worker",
         "0",
+        // Every crash counts as quick, however slowly a loaded machine runs
+        // the worker up to it: the default 1 s would reset the count (and
+        // the delay) whenever a crashing worker took a second to start.
+        "--healthy-after-ms",
+        "600000",
     ]);
     // 1 start of worker 1 + 5 starts of worker 0 = 4 restarts after crashes.
     let starts = master.wait_for_nth_start(6);

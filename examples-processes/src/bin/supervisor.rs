@@ -96,6 +96,11 @@ struct Args {
     /// the master counts it as failed, not as left by itself.
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..16))]
     fail_on_stop: Option<u32>,
+    /// How long a worker must run to count as healthy, in ms: a worker that
+    /// dies sooner is a quick death, and quick deaths in a row double the
+    /// restart delay.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    healthy_after_ms: u64,
     /// After SIGTERM, how long workers have to leave before SIGKILL, in ms.
     #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     grace_ms: u64,
@@ -207,7 +212,10 @@ fn master(args: &Args) -> anyhow::Result<i32> {
     heading("Cotyledon: a master and its printer workers (notes 001)");
     let config = Config {
         grace: Duration::from_millis(args.grace_ms),
-        backoff: Backoff::default(),
+        backoff: Backoff {
+            healthy_after: Duration::from_millis(args.healthy_after_ms),
+            ..Backoff::default()
+        },
         stop_after: args.stop_after_ms.map(Duration::from_millis),
     };
     let mut manager = ServiceManager::new(config);
