@@ -40,7 +40,15 @@ fn unsynchronised_loses_updates_atomic_and_lock_lose_none() {
     // busy machine; the example re-runs a lossy way (up to 5 times) that
     // happened not to overlap, and says so.
     let out = run(&["--processes", "2", "--iterations", "500000"]);
-    assert!(lost(&out, "no lock (read, then write)") > 0.0, "{out}");
+    // Updates are lost only when two processes run AT THE SAME TIME, which
+    // needs two cores: with one, the scheduler switches between them at
+    // rare points and a loss is possible but not to be expected.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores > 1 {
+        assert!(lost(&out, "no lock (read, then write)") > 0.0, "{out}");
+    } else {
+        eprintln!("one core: not asserting that the unsynchronised way loses updates");
+    }
     assert_eq!(lost(&out, "atomic fetch_add"), 0.0, "{out}");
     assert_eq!(lost(&out, "spin lock in the shared memory"), 0.0, "{out}");
     // Read the table too: got == expected == 1,000,000 for the exact ways.
