@@ -6,7 +6,7 @@
 //! of this test process.
 
 use assert_cmd::Command;
-use examples_processes::hygiene::{become_subreaper, leftover_children};
+use examples_processes::hygiene::{become_subreaper, leftover_children, reap_all_children};
 use predicates::prelude::*;
 use shared::testing::number_after;
 use std::path::PathBuf;
@@ -32,6 +32,8 @@ fn entries(dir: &PathBuf) -> Vec<String> {
 #[test]
 fn the_reader_sees_the_writers_bytes_and_the_file_is_removed() {
     become_subreaper().expect("PR_SET_CHILD_SUBREAPER");
+    // Whatever fails below, no child of this test outlives it.
+    let _cleanup = ReapOnExit;
     let dir = empty_dir("mmap_file");
     // Unique per run, so an old file's bytes could not pass for these.
     let message = format!("hola mmap {}", std::process::id());
@@ -116,6 +118,19 @@ fn the_reader_sees_the_writers_bytes_and_the_file_is_removed() {
         entries(&dir)
     );
 
-    assert!(leftover_children().is_clean(), "{}", leftover_children());
+    // Look, then clean up, then assert: a failure leaves nothing running.
+    let left = leftover_children();
+    let cleanup = reap_all_children(Duration::from_secs(5));
+    assert!(left.is_clean(), "{left} (cleaned up: {cleanup})");
     let _ = std::fs::remove_dir(&dir);
+}
+
+/// Kills and reaps every child this test process still has when the test
+/// ends, passed or failed (an assertion that panics mid-way included).
+struct ReapOnExit;
+
+impl Drop for ReapOnExit {
+    fn drop(&mut self) {
+        let _ = reap_all_children(Duration::from_secs(5));
+    }
 }

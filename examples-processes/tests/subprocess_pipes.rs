@@ -5,7 +5,7 @@
 //! is left behind.
 
 use assert_cmd::Command;
-use examples_processes::hygiene::{become_subreaper, leftover_children};
+use examples_processes::hygiene::{become_subreaper, leftover_children, reap_all_children};
 use predicates::prelude::*;
 use shared::testing::number_after;
 use std::time::Duration;
@@ -13,6 +13,8 @@ use std::time::Duration;
 #[test]
 fn replies_match_requests_and_a_malformed_message_gets_an_error() {
     become_subreaper().expect("PR_SET_CHILD_SUBREAPER");
+    // Whatever fails below, no child of this test outlives it.
+    let _cleanup = ReapOnExit;
     let assert = Command::new(env!("CARGO_BIN_EXE_subprocess_pipes"))
         .args(["--n", "1000", "--pings", "20"])
         .timeout(Duration::from_secs(30))
@@ -80,5 +82,18 @@ fn replies_match_requests_and_a_malformed_message_gets_an_error() {
     // itself is printed, never asserted).
     assert!(out.contains("over 20 requests"), "{out}");
 
-    assert!(leftover_children().is_clean(), "{}", leftover_children());
+    // Look, then clean up, then assert: a failure leaves nothing running.
+    let left = leftover_children();
+    let cleanup = reap_all_children(Duration::from_secs(5));
+    assert!(left.is_clean(), "{left} (cleaned up: {cleanup})");
+}
+
+/// Kills and reaps every child this test process still has when the test
+/// ends, passed or failed (an assertion that panics mid-way included).
+struct ReapOnExit;
+
+impl Drop for ReapOnExit {
+    fn drop(&mut self) {
+        let _ = reap_all_children(Duration::from_secs(5));
+    }
 }
