@@ -58,6 +58,8 @@ fn no_hilo_starts_a_phase_before_all_finished_the_previous_one() {
         );
     }
     assert!(out.contains("finished the one before: yes"), "{out}");
+    // hilo 3 works 4 x 5 ms in phase 1, hilo 0 5 ms: hilo 0 waited.
+    assert!(out.contains("the fastest hilo waited"), "{out}");
     assert!(!out.contains("WRONG"), "{out}");
     // Exactly one leader per barrier round.
     assert_eq!(

@@ -39,6 +39,11 @@ fn the_extra_release_is_an_error() {
         Some(3.0),
         "{out}"
     );
+    assert!(
+        out.contains("refused both releases beyond its 3 permits"),
+        "{out}"
+    );
+    assert!(out.contains("its count never passed the bound"), "{out}");
     // The plain semaphore grew past its start.
     assert!(
         out.contains("plain Semaphore(3) after an extra release: available 4"),

@@ -32,6 +32,9 @@ fn timeouts_detect_both_deadlocks_and_the_fix_completes() {
     assert!(out.contains("hilo-2 holds [b] and waits for a"), "{out}");
     assert_eq!(number_after(&out, "opposite orders:"), Some(0.0), "{out}");
     assert_eq!(number_after(&out, "one order:"), Some(2.0), "{out}");
+    // The closing lines say what this run measured.
+    assert!(out.contains("both deadlocked and timed out"), "{out}");
+    assert!(out.contains("2 of 2 did: nothing deadlocked"), "{out}");
 }
 
 #[cfg(not(feature = "deadlock-detection"))]

@@ -37,4 +37,9 @@ fn all_waiters_wake_on_set_and_timeouts_report_unset() {
         "{out}"
     );
     assert_eq!(number_after(&out, "pulse woke:"), Some(4.0), "{out}");
+    assert!(out.contains("one set() woke all 6 waiting hilos"), "{out}");
+    assert!(
+        out.contains("still woke all 4 hilos already waiting"),
+        "{out}"
+    );
 }

@@ -79,7 +79,13 @@ fn the_guard_releases_on_scope_exit_early_return_and_panic() {
     );
     // parking_lot: no poisoning, the lock is free.
     assert!(
-        out.contains("parking_lot lock() after the panic: got it at once, value 11"),
+        out.contains("parking_lot try_lock() after the panic: got it at once, value 11"),
         "{out}"
     );
+    // The closing lines follow what was measured.
+    assert!(
+        out.contains("released the lock at the end of its scope, on `?` and on panic"),
+        "{out}"
+    );
+    assert!(out.contains("std marked its Mutex poisoned"), "{out}");
 }

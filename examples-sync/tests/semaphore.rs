@@ -28,6 +28,7 @@ fn never_more_than_n_inside() {
         "{out}"
     );
     assert_eq!(number_after(&out, "all permits back:"), Some(2.0), "{out}");
+    assert!(out.contains("never more than the permits"), "{out}");
 }
 
 #[test]

@@ -113,12 +113,33 @@ fn main() -> anyhow::Result<()> {
         plain.available()
     ));
 
+    let refused = extra.is_err() && early.is_err();
+    let at_bound = sem.available() == sem.bound();
+    let grew = plain.available() > permits;
     println!();
-    println!(
-        "What you saw: the bounded semaphore refused the release beyond its {} permits",
-        sem.bound()
-    );
-    println!("(an Err, where Python raises ValueError) and its count never passed the bound;");
-    println!("the plain semaphore accepted it and would now let one hilo too many in.");
+    if refused {
+        println!(
+            "What you saw: the bounded semaphore refused both releases beyond its {} permits",
+            sem.bound()
+        );
+        println!(
+            "(an Err, where Python raises ValueError), and its count {}.",
+            if at_bound {
+                "never passed the bound"
+            } else {
+                "still moved (WRONG)"
+            }
+        );
+    } else {
+        println!(
+            "What you saw: the bounded semaphore ACCEPTED a release beyond its bound (WRONG)."
+        );
+    }
+    if grew {
+        println!(
+            "The plain semaphore accepted the same release: it now lets {} hilos in, not {permits}.",
+            plain.available()
+        );
+    }
     Ok(())
 }

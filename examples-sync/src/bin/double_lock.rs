@@ -146,10 +146,10 @@ impl Registry {
     }
 }
 
-fn spawn_named(
+fn spawn_named<T: Send + 'static>(
     name: &str,
-    body: impl FnOnce() + Send + 'static,
-) -> anyhow::Result<thread::JoinHandle<()>> {
+    body: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<thread::JoinHandle<T>> {
     thread::Builder::new()
         .name(name.to_string())
         .spawn(body)
@@ -157,7 +157,8 @@ fn spawn_named(
 }
 
 /// Part 1: one hilo takes the same lock twice; the second try times out.
-fn self_deadlock_with_timeout(timeout: Duration) -> anyhow::Result<()> {
+/// Returns whether the self-deadlock was detected (the second try failed).
+fn self_deadlock_with_timeout(timeout: Duration) -> anyhow::Result<bool> {
     let account = Named::new("cuenta");
     let registry = Arc::new(Registry::default());
     let handle = {
@@ -171,7 +172,10 @@ fn self_deadlock_with_timeout(timeout: Duration) -> anyhow::Result<()> {
             ));
             registry.wants(account.name);
             match account.lock.try_lock_for(timeout) {
-                Some(_) => say("got it twice: impossible with a non-re-entrant lock"),
+                Some(_) => {
+                    say("got it twice: impossible with a non-re-entrant lock (WRONG)");
+                    false
+                }
                 None => {
                     let report = registry.describe(thread::current().id());
                     say(format!(
@@ -179,6 +183,7 @@ fn self_deadlock_with_timeout(timeout: Duration) -> anyhow::Result<()> {
                         timeout.as_millis()
                     ));
                     say("backing off instead of hanging (the fix: don't re-lock, or use an RLock)");
+                    true
                 }
             }
         })?
@@ -338,7 +343,8 @@ mod detector {
         let _other = second.lock.lock(); // never returns
     }
 
-    pub fn run(every: Duration, deadline: Duration) -> anyhow::Result<()> {
+    /// Returns how many hilos the detector found stuck, in both deadlocks.
+    pub fn run(every: Duration, deadline: Duration) -> anyhow::Result<usize> {
         let registry = Arc::new(Registry::default());
 
         say("self-deadlock, for real: hilo-solo locks `cuenta` twice with plain lock()");
@@ -365,7 +371,7 @@ mod detector {
             "stuck hilos in total: {}; they stay blocked, and end when main returns",
             first + second
         ));
-        Ok(())
+        Ok(first + second)
     }
 }
 
@@ -374,7 +380,7 @@ fn main() -> anyhow::Result<()> {
     let timeout = Duration::from_millis(args.timeout_ms);
 
     heading("1. Double lock: one hilo takes the same lock twice (try_lock_for)");
-    self_deadlock_with_timeout(timeout)?;
+    let self_detected = self_deadlock_with_timeout(timeout)?;
 
     heading("2. Two locks in opposite orders (try_lock_for)");
     let done = lock_order(true, timeout)?;
@@ -386,26 +392,45 @@ fn main() -> anyhow::Result<()> {
 
     heading("3. parking_lot's deadlock detector, on real lock() calls");
     #[cfg(feature = "deadlock-detection")]
-    detector::run(
+    let stuck = Some(detector::run(
         Duration::from_millis(args.check_ms),
         Duration::from_secs(args.detector_deadline_s),
-    )?;
+    )?);
     #[cfg(not(feature = "deadlock-detection"))]
-    {
+    let stuck: Option<usize> = {
         let _ = (args.check_ms, args.detector_deadline_s);
         say("the detector is not compiled in (it is an opt-in cargo feature); to see it run:");
         say("  cargo run -p examples-sync --features deadlock-detection --bin double_lock");
-    }
+        None
+    };
 
+    let ms = timeout.as_millis();
     println!();
-    println!("What you saw: a lock taken twice by its own hilo, and two locks taken in opposite");
-    println!("orders, both deadlocked; a timeout turned each into a report of who held what");
+    if self_detected {
+        println!("What you saw: a lock taken twice by its own hilo deadlocked; try_lock_for gave");
+        println!("up after {ms} ms and reported who held what.");
+    } else {
+        println!("What you saw: a lock taken twice by its own hilo did NOT deadlock (WRONG).");
+    }
     println!(
-        "and waited for what, and in one global order ({fixed} of 2 done) nothing deadlocked."
+        "Two locks in opposite orders: {done} of 2 hilos did their work{}",
+        if done == 0 {
+            ", both deadlocked and timed out,"
+        } else {
+            " (the deadlock was expected: WRONG),"
+        }
     );
-    if cfg!(feature = "deadlock-detection") {
+    println!(
+        "each reporting what it held and waited for. In one global order {fixed} of 2 did{}.",
+        if fixed == 2 {
+            ": nothing deadlocked"
+        } else {
+            " (WRONG)"
+        }
+    );
+    if let Some(stuck) = stuck {
         println!(
-            "parking_lot's detector found the same two cycles in plain lock() calls, with no timeout."
+            "parking_lot's detector found {stuck} hilos stuck in the same two cycles, in plain lock() calls."
         );
     }
     println!("The example exits on its own: a deadlock found is reported, never waited out.");

@@ -166,14 +166,28 @@ fn main() -> anyhow::Result<()> {
     let pulsed = pulse(waiters.min(4))?;
     say(format!("pulse woke: {pulsed} of {}", waiters.min(4)));
 
+    let pulse_waiters = waiters.min(4);
     println!();
+    if woken == waiters && all_after {
+        println!(
+            "What you saw: one set() woke all {waiters} waiting hilos, first to last within {} µs;",
+            spread.as_micros()
+        );
+    } else {
+        println!("What you saw: one set() woke only {woken} of {waiters} waiting hilos (WRONG);");
+    }
     println!(
-        "What you saw: one set() woke all {woken} of {waiters} waiting hilos (first to last within"
+        "a timed wait on an unset event returned {unset} after its timeout, on a set one {set}"
     );
-    println!(
-        "{} µs); a timed wait on an unset event returned {unset} after its timeout, on a set one",
-        spread.as_micros()
-    );
-    println!("{set} at once; clear() made waits block again, yet never stole a set from a waiter.");
+    println!("at once; after clear() a wait returned {cleared} again.");
+    if pulsed == pulse_waiters {
+        println!(
+            "A set() then clear() still woke all {pulse_waiters} hilos already waiting: the clear did not take it back from them."
+        );
+    } else {
+        println!(
+            "A set() then clear() woke only {pulsed} of {pulse_waiters} hilos waiting (WRONG)."
+        );
+    }
     Ok(())
 }

@@ -38,7 +38,7 @@ use std::sync::{Mutex, TryLockError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Parser;
 use examples_sync::counting;
 use shared::output::{heading, say};
@@ -119,40 +119,70 @@ fn add_checked(lock: &Mutex<u64>, fail: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What part 3 found: was the lock held inside the scope, and free after
+/// the scope and after the early return?
+struct ScopeExit {
+    held_inside: bool,
+    free_after_scope: bool,
+    free_after_return: bool,
+}
+
 /// Part 3: the guard releases on scope exit and on an early return.
-fn scope_exit() -> anyhow::Result<()> {
+fn scope_exit() -> ScopeExit {
     let lock = Mutex::new(0u64);
+    let held_inside;
     {
         let mut guard = lock.lock().unwrap_or_else(|p| p.into_inner());
         *guard += 1;
-        let free = free_from_another_thread(&lock);
+        held_inside = !free_from_another_thread(&lock);
         say(format!(
             "inside the scope: try_lock from another hilo: {}",
-            if free {
-                "got it (WRONG)"
-            } else {
+            if held_inside {
                 "refused, we hold it"
+            } else {
+                "got it (WRONG)"
             }
         ));
     } // <- the guard is dropped here: Python's end of the `with` block
-    let free = free_from_another_thread(&lock);
+    let free_after_scope = free_from_another_thread(&lock);
     say(format!(
         "after the scope: try_lock from another hilo: {}",
-        if free { "got it" } else { "refused (WRONG)" }
+        if free_after_scope {
+            "got it"
+        } else {
+            "refused (WRONG)"
+        }
     ));
     if let Err(e) = add_checked(&lock, true) {
         say(format!("add_checked returned early with `?`: {e}"));
     }
-    let free = free_from_another_thread(&lock);
+    let free_after_return = free_from_another_thread(&lock);
     say(format!(
         "after the early return: try_lock from another hilo: {}",
-        if free { "got it" } else { "refused (WRONG)" }
+        if free_after_return {
+            "got it"
+        } else {
+            "refused (WRONG)"
+        }
     ));
-    Ok(())
+    ScopeExit {
+        held_inside,
+        free_after_scope,
+        free_after_return,
+    }
+}
+
+/// What part 4 found after a hilo panicked holding each lock.
+struct AfterPanic {
+    std_poisoned: bool,
+    /// std's lock came back at once (with Err): unwinding released it.
+    std_released: bool,
+    /// parking_lot's lock was free at once after the panic.
+    parking_lot_free: bool,
 }
 
 /// Part 4: a panic while holding the lock. std poisons; parking_lot does not.
-fn panic_inside() -> anyhow::Result<()> {
+fn panic_inside() -> AfterPanic {
     let std_lock = Mutex::new(10u64);
     let outcome = thread::scope(|s| {
         s.spawn(|| {
@@ -166,17 +196,30 @@ fn panic_inside() -> anyhow::Result<()> {
         "the hilo that panicked was joined: {}",
         describe_join(&outcome)
     ));
-    say(format!("std Mutex poisoned: {}", std_lock.is_poisoned()));
-    // The lock itself was released by unwinding: this returns at once, with Err.
-    match std_lock.lock() {
-        Ok(_) => say("std lock() after the panic: Ok (unexpected)"),
-        Err(poisoned) => {
+    let std_poisoned = std_lock.is_poisoned();
+    say(format!("std Mutex poisoned: {std_poisoned}"));
+    // Unwinding released the lock: try_lock gets it at once (as an Err,
+    // because poisoned); WouldBlock would mean it is still held.
+    let std_released = match std_lock.try_lock() {
+        Ok(value) => {
+            say(format!(
+                "std try_lock() after the panic: Ok, value {} (not poisoned: WRONG)",
+                *value
+            ));
+            true
+        }
+        Err(TryLockError::Poisoned(poisoned)) => {
             let value = *poisoned.into_inner();
             say(format!(
-                "std lock() after the panic: Err(PoisonError); into_inner() recovers value {value} (half-updated)"
+                "std try_lock() after the panic: Err(PoisonError); into_inner() recovers value {value} (half-updated)"
             ));
+            true
         }
-    }
+        Err(TryLockError::WouldBlock) => {
+            say("std try_lock() after the panic: still held (WRONG)");
+            false
+        }
+    };
 
     let pl_lock = parking_lot::Mutex::new(10u64);
     let outcome = thread::scope(|s| {
@@ -191,13 +234,24 @@ fn panic_inside() -> anyhow::Result<()> {
         "the hilo that panicked was joined: {}",
         describe_join(&outcome)
     ));
-    let value = *pl_lock
-        .try_lock_for(Duration::from_secs(5))
-        .context("parking_lot lock still held after the panic")?;
-    say(format!(
-        "parking_lot lock() after the panic: got it at once, value {value}: no poisoning, checking is up to you"
-    ));
-    Ok(())
+    let parking_lot_free = match pl_lock.try_lock() {
+        Some(value) => {
+            say(format!(
+                "parking_lot try_lock() after the panic: got it at once, value {}: no poisoning, checking is up to you",
+                *value
+            ));
+            true
+        }
+        None => {
+            say("parking_lot try_lock() after the panic: still held (WRONG)");
+            false
+        }
+    };
+    AfterPanic {
+        std_poisoned,
+        std_released,
+        parking_lot_free,
+    }
 }
 
 fn describe_join<T>(outcome: &thread::Result<T>) -> &'static str {
@@ -237,7 +291,7 @@ fn main() -> anyhow::Result<()> {
     ));
 
     heading("3. The guard releases when its scope ends, also on an early return");
-    scope_exit()?;
+    let scope = scope_exit();
 
     heading("4. A panic while holding the lock");
     // The panics below are on purpose: print them as one short line each
@@ -248,15 +302,42 @@ fn main() -> anyhow::Result<()> {
             info.payload_as_str().unwrap_or("?")
         ));
     }));
-    panic_inside()?;
+    let after = panic_inside();
     let _ = std::panic::take_hook();
 
+    let exact = std_count == expected && pl_count == expected;
+    let released = scope.held_inside
+        && scope.free_after_scope
+        && scope.free_after_return
+        && after.std_released
+        && after.parking_lot_free;
     println!();
     println!(
-        "What you saw: with a lock no update is lost ({std_count} and {pl_count} of {expected});"
+        "What you saw: with a lock {} ({std_count} and {pl_count} of {expected});",
+        if exact {
+            "no update was lost"
+        } else {
+            "updates were LOST (WRONG)"
+        }
     );
-    println!("the hilos took turns, max holding at once: {most}; the guard released the lock at");
-    println!("the end of its scope, on `?` and on panic. std marked its Mutex poisoned so the");
-    println!("next hilo knows the data may be half-updated; parking_lot leaves that to you.");
+    println!(
+        "max holding at once: {most}: {}.",
+        if most == 1 {
+            "the hilos took turns"
+        } else {
+            "NOT one at a time (WRONG)"
+        }
+    );
+    if released {
+        println!("The guard released the lock at the end of its scope, on `?` and on panic.");
+    } else {
+        println!("The guard did NOT release the lock everywhere it should have (WRONG).");
+    }
+    if after.std_poisoned {
+        println!("std marked its Mutex poisoned, so the next hilo knows the data may be");
+        println!("half-updated; parking_lot leaves that to you.");
+    } else {
+        println!("std did NOT mark its Mutex poisoned after the panic (WRONG).");
+    }
     Ok(())
 }

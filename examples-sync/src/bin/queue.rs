@@ -316,14 +316,30 @@ fn main() -> anyhow::Result<()> {
     all.push(a);
 
     let perfect = all.iter().filter(|a| a.is_perfect()).count();
+    let out_of_order: usize = all.iter().map(|a| a.out_of_order).sum();
     println!();
     println!(
-        "What you saw: {perfect} of 4 queues delivered all {} items exactly once (lost 0, duplicated 0),",
-        shape.producers * shape.items
+        "What you saw: {perfect} of 4 queues delivered all {} items exactly once{}",
+        shape.producers * shape.items,
+        if perfect == 4 {
+            " (lost 0, duplicated 0),"
+        } else {
+            "; the others LOST or DUPLICATED items (WRONG),"
+        }
     );
-    println!(
-        "each consumer saw each producer's items in order, and both ways of stopping (closing,"
-    );
-    println!("sentinels) ended every consumer after the last item, never before.");
+    if out_of_order == 0 {
+        println!("each consumer saw each producer's items in order, and both ways of stopping");
+    } else {
+        println!(
+            "{out_of_order} items came out of their producer's order (WRONG), and both ways of stopping"
+        );
+    }
+    if perfect == 4 {
+        println!("(closing, sentinels) ended every consumer after the last item, never before.");
+    } else {
+        println!(
+            "(closing, sentinels) did NOT all end every consumer after the last item (WRONG)."
+        );
+    }
     Ok(())
 }

@@ -111,8 +111,14 @@ fn main() -> anyhow::Result<()> {
         );
         println!("or without --no-yield). The load and the store are still two separate steps.");
     }
-    println!(
-        "With a Mutex ({locked}) and with fetch_add ({atomic}) the count is exactly {expected}."
-    );
+    if locked == expected && atomic == expected {
+        println!(
+            "With a Mutex ({locked}) and with fetch_add ({atomic}) the count is exactly {expected}."
+        );
+    } else {
+        println!(
+            "With a Mutex ({locked}) and with fetch_add ({atomic}) the count is NOT {expected} (WRONG)."
+        );
+    }
     Ok(())
 }

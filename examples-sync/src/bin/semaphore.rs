@@ -148,11 +148,21 @@ fn main() -> anyhow::Result<()> {
         db_slots.available()
     ));
 
+    let within = most <= permits && overlap <= permits;
     println!();
     println!(
-        "What you saw: max inside at once: {most} of {} hilos (limit {}); never more than",
-        args.threads, args.permits
+        "What you saw: max inside at once: {most} of {} hilos (limit {}): {}",
+        args.threads,
+        args.permits,
+        if within {
+            "never more than the permits;"
+        } else {
+            "MORE than the permits (WRONG);"
+        }
     );
-    println!("the permits, the others waited their turn ('.') and every query ran ({done}).");
+    println!(
+        "the others waited their turn ('.'), and {done} of {} queries ran.",
+        args.threads
+    );
     Ok(())
 }
