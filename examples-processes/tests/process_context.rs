@@ -56,6 +56,32 @@ fn forked_child_sees_a_copy_spawned_child_sees_the_initial_values() {
     );
 }
 
+#[test]
+fn forked_child_writes_at_the_same_address_and_the_parent_keeps_its_value() {
+    let out = run(&["--value", "7", "--child-value", "1234"]);
+    let fork_section = &out[..out.find("== spawn").expect("spawn section")];
+    let address = |line: &str| -> String {
+        let at = line.find("(at address ").expect("an address") + "(at address ".len();
+        line[at..].split(')').next().unwrap().to_string()
+    };
+    let parent_before = lines_with(fork_section, "before: counter =")[0];
+    let child_after = lines_with(fork_section, "child now has: counter =")[0];
+    let parent_after = lines_with(fork_section, "after join: counter =")[0];
+    let addr = address(parent_before);
+    assert!(addr.starts_with("0x"), "{parent_before}");
+    // The same virtual address in both processes...
+    assert_eq!(address(child_after), addr, "{out}");
+    assert_eq!(address(parent_after), addr, "{out}");
+    // ...holding two different values.
+    assert_eq!(number_after(child_after, "counter ="), Some(1234.0), "{out}");
+    assert_eq!(number_after(parent_after, "counter ="), Some(7.0), "{out}");
+    assert_ne!(
+        number_after(child_after, "] pid"),
+        number_after(parent_after, "] pid"),
+        "written by two processes"
+    );
+}
+
 /// The pid on the parent's "before:" line.
 fn pid_of_parent(out: &str) -> f64 {
     let line = lines_with(out, "before: counter")[0];

@@ -33,7 +33,9 @@
 //! Each child first arranges to die with its parent (`child::die_with_parent`):
 //! with `--child-pause-ms 5000`, `kill -TERM <parent pid>` ends the child too.
 //!
-//! What you see: the parent's counter and list before and after each child;
+//! What you see: the parent's counter and list before and after each child,
+//! and, for fork, the counter's address in both processes: the same address,
+//! two different values (each process maps its own copy of the memory);
 //! the children's own views; "unchanged" at the end.
 //!
 //! Run: cargo run -p examples-processes --bin process_context
@@ -126,7 +128,10 @@ fn main() -> anyhow::Result<()> {
     let (counter_before, list_before) = (counter, list);
     say_as(
         "padre",
-        format!("before: counter = {counter}, list = {list:?}"),
+        format!(
+            "before: counter = {counter} (at address {:p}), list = {list:?}",
+            &counter
+        ),
     );
 
     heading("fork: the child changes its copy");
@@ -136,7 +141,8 @@ fn main() -> anyhow::Result<()> {
         say_from_fork(
             "hijo",
             format_args!(
-                "forked child: I see counter = {counter}, list = {list:?} (a copy of the parent's)"
+                "forked child: I see counter = {counter} (at address {:p}), list = {list:?} (a copy of the parent's)",
+                &counter
             ),
         );
         pause_before_changing(pause);
@@ -144,16 +150,23 @@ fn main() -> anyhow::Result<()> {
         list[3] = 4;
         say_from_fork(
             "hijo",
-            format_args!("child now has: counter = {counter}, list = {list:?}"),
+            format_args!(
+                "child now has: counter = {counter} (at address {:p}), list = {list:?}",
+                &counter
+            ),
         );
         0
     })?;
     let exit = forked.wait_or_kill(join_timeout)?;
     ensure!(exit.success(), "the forked child did not end well: {exit}");
-    // ...and yet the parent's values did not move.
+    // ...and yet the parent's values did not move. Same address, another
+    // value: each process has its own memory behind the same addresses.
     say_as(
         "padre",
-        format!("after join: counter = {counter}, list = {list:?}"),
+        format!(
+            "after join: counter = {counter} (at address {:p}), list = {list:?}",
+            &counter
+        ),
     );
 
     heading("spawn: the child starts from the program's initial values");
@@ -179,8 +192,12 @@ fn main() -> anyhow::Result<()> {
          ({}).",
         if unchanged { "unchanged" } else { "CHANGED?!" }
     );
-    println!("Each proceso has its own context: a forked child writes to its own copy of the");
-    println!("parent's memory, and a spawned child starts from the program's initial values");
+    println!("Each proceso has its own context: the forked child wrote {new_value} at the very address");
+    println!(
+        "where the parent still reads {counter} ({:p}): the same virtual address in two address",
+        &counter
+    );
+    println!("spaces, two copies of the memory. A spawned child starts from the program's initial values");
     println!("({INITIAL_COUNTER}), not from what the parent set at run time ({counter_before}).");
     ensure!(
         unchanged,
