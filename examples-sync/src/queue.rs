@@ -20,8 +20,12 @@
 //!   `RuntimeError`); Rust's `notify_one` needs no lock. Here it is called
 //!   after the lock is released, so the woken thread does not wake straight
 //!   into a lock someone still holds.
-//! - Both wake up spuriously now and then: always wait in a loop that
-//!   re-checks the condition (Python's `wait_for` does the loop for you).
+//! - Rust's `Condvar::wait` may return spuriously, with nobody notifying
+//!   (its docs say so); CPython's `Condition.wait` does not. But in both a
+//!   woken thread re-takes the lock *after* the notifier let go, and
+//!   another thread may have taken the item in between: always wait in a
+//!   loop that re-checks the condition (Python's `wait_for` does the loop
+//!   for you).
 //!
 //! Two condition variables, not one: producers wait for "not full",
 //! consumers for "not empty", so a `notify_one` always wakes a thread that

@@ -26,6 +26,14 @@
 //! `Condvar` while the count is 0, and a release wakes one waiter. The
 //! number of sleeping waiters is kept beside the count so that a release
 //! with nobody asleep (the common, uncontended case) skips the wake-up call.
+//!
+//! Not fair, like Python's: a hilo calling `acquire` just as a permit is
+//! released may take it before the waiter that release woke, which then
+//! goes back to sleep (Python's docs: the order in which threads are
+//! awoken "should not be relied on"). A waiter can in principle wait for
+//! as long as newcomers keep winning; a FIFO semaphore would hand the
+//! permit to the oldest waiter directly, at the cost of a wake-up per
+//! release even when a newcomer could have run at once.
 
 use std::fmt;
 use std::time::{Duration, Instant};

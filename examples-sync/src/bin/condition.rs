@@ -26,7 +26,10 @@
 //!   so the woken hilo does not wake straight into a held lock).
 //! - `Condvar::wait` takes the guard and gives it back: you cannot wait
 //!   without holding the lock, and cannot forget to re-take it.
-//! - Both may wake up spuriously: the wait is always in a `while` loop.
+//! - Rust's `Condvar::wait` may wake up spuriously (CPython's does not),
+//!   and in both another hilo may take the item between the notify and
+//!   the woken hilo re-taking the lock: the wait is always in a `while`
+//!   loop, in both languages.
 //! - std's Mutex is poisoned if a hilo panics while holding it (Python's
 //!   lock is just released); the queue recovers since it holds no
 //!   half-done state at any point where it could panic.

@@ -16,8 +16,9 @@
 //! ready.clear()                  # later waits block again
 //! ```
 //! Rust: std has no Event. `examples_sync::Event` builds one on a
-//! `Mutex<bool>` and a `Condvar` with `notify_all` (read
-//! `src/event.rs`): `wait()`, `wait_timeout(d) -> bool` (a timeout is a
+//! `Mutex` (guarding the flag, a count of sets so a set-then-clear is not
+//! lost, and the number of sleepers) and a `Condvar` with `notify_all`
+//! (read `src/event.rs`): `wait()`, `wait_timeout(d) -> bool` (a timeout is a
 //! returned value, as in Python), `set()`, `clear()`, `is_set()`. For a
 //! one-shot "go" signal to many hilos, `std::sync::Barrier` or a closed
 //! channel also work; an Event is the one that can be cleared and reused.

@@ -12,8 +12,9 @@
 //!         query_database()    # at most 3 threads here at once
 //! ```
 //! Rust: std has no semaphore. `examples_sync::Semaphore` builds one on a
-//! `Mutex<usize>` and a `Condvar` (read `src/semaphore.rs` next to this
-//! file): `acquire()` returns a `Permit` guard, released when dropped, so
+//! `Mutex` (guarding the free permits, the permits out on guards and the
+//! number of sleeping waiters) and a `Condvar` (read `src/semaphore.rs`
+//! next to this file): `acquire()` returns a `Permit` guard, released when dropped, so
 //! the `with` block is the guard's scope. Timeouts return a value:
 //! `acquire_timeout` gives `None` where Python's `acquire(timeout=...)`
 //! returns `False`. In async code, use `tokio::sync::Semaphore` instead:
