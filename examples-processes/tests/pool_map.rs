@@ -59,6 +59,10 @@ fn results_equal_the_sequential_ones_in_input_order() {
         out.contains("process pool (3 workers)") && out.contains("rayon ("),
         "{out}"
     );
+    // The speed-up is said as a speed-up (below 1 it is "slower"), never
+    // as "N x faster" whatever N is.
+    assert!(out.contains("process pool's speed-up was "), "{out}");
+    assert!(!out.contains("faster than one thread"), "{out}");
     assert_eq!(number_after(&out, "stopped and reaped"), Some(3.0), "{out}");
     assert!(out.contains("(3 exited with code 0)"), "{out}");
 }

@@ -227,6 +227,20 @@ fn crash_demo(pool: &mut Pool<Job>) -> Result<(), PoolError> {
     Ok(())
 }
 
+/// "1.85x (faster)", "0.75x (slower)": a speed-up below 1 is a slow-down,
+/// and saying "0.75x faster" would turn it around.
+fn speedup_in_words(speedup: f64) -> String {
+    if speedup.is_nan() {
+        "unknown".to_string()
+    } else if speedup >= 1.05 {
+        format!("{speedup:.2}x (faster)")
+    } else if speedup > 0.95 {
+        format!("{speedup:.2}x (about the same)")
+    } else {
+        format!("{speedup:.2}x (slower)")
+    }
+}
+
 fn stop_pool(pool: Pool<Job>) {
     let ended = pool.shutdown();
     let clean = ended.iter().filter(|(_, exit)| exit.success()).count();
@@ -291,14 +305,33 @@ fn main() -> anyhow::Result<ExitCode> {
 
     println!();
     println!(
-        "What you saw: map and starmap kept input order; on {} jobs the process pool ran",
+        "What you saw: map and starmap kept input order; on {} jobs, against one thread, the",
         args.jobs
     );
     println!(
-        "{pool_speedup:.2}x and rayon's threads {rayon_speedup:.2}x faster than one thread, with the same results."
+        "process pool's speed-up was {} and rayon's threads' {}, with the same results.",
+        speedup_in_words(pool_speedup),
+        speedup_in_words(rayon_speedup)
     );
     println!("Python needs processes for CPU work because of the GIL; Rust has none, so threads");
     println!("(rayon) use every core with no processes to start and no data to serialise. Rust");
-    println!("still uses processes for isolation: the crashed worker took down only itself.");
+    if args.no_crash_demo {
+        println!("still uses processes for isolation: a crashing worker takes down only itself.");
+    } else {
+        println!("still uses processes for isolation: the crashed worker took down only itself.");
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_speedup_below_one_is_called_slower() {
+        assert_eq!(speedup_in_words(1.85), "1.85x (faster)");
+        assert_eq!(speedup_in_words(0.75), "0.75x (slower)");
+        assert_eq!(speedup_in_words(1.0), "1.00x (about the same)");
+        assert_eq!(speedup_in_words(f64::NAN), "unknown");
+    }
 }
