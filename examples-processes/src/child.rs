@@ -903,10 +903,16 @@ pub fn exit_code(result: anyhow::Result<()>) -> std::process::ExitCode {
     }
 }
 
-/// Blocks SIGINT in this process: for worker children, so a Ctrl-C at the
-/// terminal (which reaches the whole foreground process group) leaves the
-/// decision to their parent, which stops them in order.
-pub fn ignore_ctrl_c() -> Result<(), ChildError> {
+/// Blocks SIGINT in the calling thread (and the threads it starts later):
+/// for worker children, so a Ctrl-C at the terminal (which reaches the whole
+/// foreground process group) leaves the decision to their parent, which
+/// stops them in order.
+///
+/// Blocked, not ignored: a blocked SIGINT stays pending, and the mask is
+/// reset by `exec`, so a program this worker runs gets Ctrl-C as usual; an
+/// ignored one (`SIG_IGN`) would be thrown away and stay ignored across
+/// `exec`. Call it before starting threads: the mask is per thread.
+pub fn block_ctrl_c() -> Result<(), ChildError> {
     let mut signals = SigSet::empty();
     signals.add(Signal::SIGINT);
     signals

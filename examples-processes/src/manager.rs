@@ -531,7 +531,7 @@ pub fn serve() -> Result<(), ManagerError> {
     // If the owner dies (killed, crashed), so do we: no orphan server.
     child::die_with_parent()?;
     // Ctrl-C at the terminal is for the parent, which stops us in order.
-    child::ignore_ctrl_c()?;
+    child::block_ctrl_c()?;
     let setup: ServerSetup = child::receive_arg(child::STARTUP_LIMIT)?;
     let mut receivers =
         IpcReceiverSet::new().map_err(|e| ipc_error("creating the receiver set", e))?;

@@ -389,7 +389,7 @@ pub fn worker_main<T: Task>() -> Result<(), PoolError> {
     child::die_with_parent()?;
     // A Ctrl-C at the terminal reaches every process in the group; the
     // parent decides what happens and stops us in order.
-    child::ignore_ctrl_c()?;
+    child::block_ctrl_c()?;
     let setup: WorkerSetup<T> = child::receive_arg(child::STARTUP_LIMIT)?;
     // Waiting for work has no deadline on purpose: an idle worker waits as
     // long as the pool lives. If the parent dies, recv() fails and we end.

@@ -213,7 +213,7 @@ fn child_main(role: String) -> anyhow::Result<()> {
         manager::SERVER_ROLE => Ok(manager::serve()?),
         WORKER_ROLE => {
             // Ctrl-C reaches the whole process group: the parent decides.
-            child::ignore_ctrl_c()?;
+            child::block_ctrl_c()?;
             worker(child::receive_arg(child::STARTUP_LIMIT)?)
         }
         _ => Err(child::ChildError::UnknownRole(role).into()),

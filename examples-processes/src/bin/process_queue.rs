@@ -188,7 +188,7 @@ fn child_main(role: String) -> anyhow::Result<()> {
     // First of all: if the parent dies, so do we (no orphans).
     child::die_with_parent()?;
     // Ctrl-C reaches the whole process group: the parent decides.
-    child::ignore_ctrl_c()?;
+    child::block_ctrl_c()?;
     match role.as_str() {
         PRODUCER_ROLE => producer(child::receive_arg(child::STARTUP_LIMIT)?),
         CONSUMER_ROLE => consumer(child::receive_arg(child::STARTUP_LIMIT)?),
