@@ -908,10 +908,12 @@ pub fn exit_code(result: anyhow::Result<()>) -> std::process::ExitCode {
 /// foreground process group) leaves the decision to their parent, which
 /// stops them in order.
 ///
-/// Blocked, not ignored: a blocked SIGINT stays pending, and the mask is
-/// reset by `exec`, so a program this worker runs gets Ctrl-C as usual; an
-/// ignored one (`SIG_IGN`) would be thrown away and stay ignored across
-/// `exec`. Call it before starting threads: the mask is per thread.
+/// Blocked, not ignored: a blocked SIGINT waits, pending, instead of being
+/// thrown away, and std's `Command` clears the mask for any program this
+/// worker starts, which gets Ctrl-C as usual; an ignored one (`SIG_IGN`)
+/// would be discarded, and would stay ignored in every program started from
+/// here (exec keeps SIG_IGN). Call it before starting threads: the mask is
+/// per thread.
 pub fn block_ctrl_c() -> Result<(), ChildError> {
     let mut signals = SigSet::empty();
     signals.add(Signal::SIGINT);
