@@ -18,16 +18,31 @@
 //!   in a *single-threaded* parent: fork copies only the calling thread, so a
 //!   lock held by any other thread (inside malloc, stdout, a logger) stays
 //!   locked forever in the child. [`Child::fork`] refuses to fork a process
-//!   that has more than one thread, and the child's body should keep to
-//!   async-signal-safe work (plain memory, atomics, `write(2)`; see
-//!   [`say_from_fork`]) before it ends with `_exit`: it never returns into
-//!   the parent's code and never unwinds out of its branch.
+//!   that has more than one thread, and the child never returns into the
+//!   parent's code nor unwinds out of its branch: it ends with `_exit`.
+//!
+//!   The forked body should also keep to async-signal-safe work (plain
+//!   memory, atomics, `write(2)`; see [`say_from_fork`]). With the
+//!   one-thread check that is extra insurance, not the main defence: with
+//!   no other thread, no lock can be held at the moment of fork. It is what
+//!   POSIX requires of a child forked from a threaded process, and it keeps
+//!   the body correct if it is ever moved to such a process, or if a library
+//!   starts a thread behind our back between the check and the fork.
 //!
 //! Whatever the start method, every [`Child`] is reaped: waiting has a
-//! deadline ([`Child::wait_timeout`], [`Child::wait_or_kill`]), a child that
-//! dies early is reported with how it died ([`Exit`]), and dropping a `Child`
-//! that was not waited for kills it and reaps it, so no zombie or orphan is
-//! left behind whatever path the parent takes (an error, `?`, a panic).
+//! deadline ([`Child::wait_timeout`], [`Child::wait_or_kill`],
+//! [`Child::join`]), a child that dies early is reported with how it died
+//! ([`Exit`]), and dropping a `Child` that was not waited for kills it and
+//! reaps it, so no zombie or orphan is left behind whatever path the parent
+//! takes (an error, `?`, a panic). The other way round, a child dies with its
+//! parent ([`die_with_parent`]), so killing the parent leaves no orphan; and
+//! a parent that owns files can turn SIGINT/SIGTERM into an orderly stop
+//! ([`stop_on_signals`]).
+//!
+//! This module needs `unsafe` in two places, each with a `// SAFETY:`
+//! comment: `fork` itself (nix marks it unsafe, for the reasons above) and
+//! `_exit` (libc), which ends a forked child without running the parent's
+//! exit handlers.
 
 use std::fmt;
 use std::io::{self, Write as _};

@@ -10,15 +10,15 @@
 //! - a **zombie**: a child that exited but was never `waitpid`ed. It holds a
 //!   pid and a process-table slot until its parent reaps it (state `Z`).
 //!
-//! API (used by the tests of both helpers of this crate):
-//! - `pub fn become_subreaper() -> std::io::Result<()>`: PR_SET_CHILD_SUBREAPER on this process, so an example's
-//!   orphaned descendants are re-parented here instead of to init, where a test can see them.
-//! - `pub struct Leftovers { pub alive: Vec<i32>, pub zombies: Vec<i32> }` with `is_clean(&self) -> bool`.
-//! - `pub fn leftover_children() -> Leftovers`: this process's children, read from /proc (ppid == our pid).
-//! - `pub fn reap_all_children(deadline: std::time::Duration) -> Leftovers`: SIGKILL and reap whatever is left,
-//!   returning what was found (so a failing test still cleans up).
-//! - `pub fn wait_children_exit(deadline: std::time::Duration) -> Leftovers`: wait (without killing) until no
-//!   child is running, reaping the zombies as they appear; returns the children still running at the deadline.
+//! A test that wants to see them calls [`become_subreaper`] first, runs the
+//! example, and then looks at its own children in `/proc` with
+//! [`leftover_children`]: anything there is a leftover, running or zombie
+//! ([`Leftovers::is_clean`] says whether there is none). To leave nothing
+//! behind even when its assertion fails, it cleans up with
+//! [`reap_all_children`], which kills and reaps whatever is left and says
+//! what it found. For children that must end by themselves (workers whose
+//! master died, say), [`wait_children_exit`] waits for them without
+//! killing anything, reaping them as they exit.
 //!
 //! Two cautions for tests:
 //! - The tests of one test binary run on threads of ONE process, so every
@@ -32,6 +32,7 @@
 //!
 //! Linux only (`/proc` and `prctl`): elsewhere [`become_subreaper`] returns an
 //! error saying so and the scans find nothing.
+#![forbid(unsafe_code)]
 
 use std::fmt;
 use std::time::Duration;

@@ -6,6 +6,10 @@
 //! with a cross-process lock ([`shmem`]), serialised values framed on a pipe
 //! or socket ([`wire`]), a cotyledon-style supervisor ([`supervisor`]) and
 //! the process-hygiene checks the tests use ([`hygiene`]).
+//!
+//! Every module forbids `unsafe` (`#![forbid(unsafe_code)]` at its top)
+//! except two, which say why at theirs: [`child`] (`fork` and `_exit`) and
+//! [`shmem`] (raw pointers into a shared mapping).
 
 pub mod child;
 pub mod hygiene;

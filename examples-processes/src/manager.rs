@@ -32,6 +32,7 @@
 //!   being read as the answer to the next call.
 //! - Dropping the [`Manager`] tells the server to stop and reaps it (killing
 //!   it after a grace period if it does not stop).
+#![forbid(unsafe_code)]
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};

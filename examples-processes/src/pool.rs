@@ -38,6 +38,7 @@
 //!   if they arrive during a later `map`, are recognised and dropped.
 //! - Dropping the pool (or [`Pool::shutdown`]) tells every worker to stop,
 //!   waits a little, kills the stubborn ones, and reaps them all.
+#![forbid(unsafe_code)]
 
 use std::collections::VecDeque;
 use std::fmt;

@@ -40,6 +40,12 @@
 //!
 //! All of this is safe to use from a forked child: atomics and plain memory
 //! are async-signal-safe, and `sched_yield` is a bare system call.
+//!
+//! This module needs `unsafe`: `mmap` hands back a raw pointer, and turning
+//! it into `&AtomicU64` or a value behind the lock is a promise the compiler
+//! cannot check (that the memory is mapped, aligned, initialised, and only
+//! reached in the ways allowed above). Each `unsafe` block says why its
+//! promise holds; the types around them are safe to use.
 
 use std::cell::UnsafeCell;
 use std::ffi::c_void;
@@ -138,11 +144,15 @@ impl Scalar for f64 {
     }
 }
 
-/// The `index`-th `AtomicU64` of a mapping.
+/// The first `len` bytes-times-8 of a mapping, as `AtomicU64`s.
 ///
-/// SAFETY (for callers): `index * 8 + 8 <= mapping.bytes`. The mapping is
-/// page-aligned (so 8-aligned), zero-filled (all-zero bytes are a valid
-/// `AtomicU64`), and only ever accessed atomically.
+/// # Safety
+///
+/// The caller must make sure that `len * 8 <= mapping.bytes`, and that the
+/// mapping's memory is only ever accessed atomically (through this slice or
+/// others like it). The rest holds for every `Mapping`: it is page-aligned
+/// (so 8-aligned), zero-filled or written with `AtomicU64`s (all-zero bytes
+/// are a valid `AtomicU64`), and mapped for as long as the borrow lasts.
 unsafe fn cells(mapping: &Mapping, len: usize) -> &[AtomicU64] {
     debug_assert!(len * 8 <= mapping.bytes);
     // SAFETY: see the function's contract above.

@@ -13,6 +13,7 @@
 //!
 //! Bad input is an error, never a panic: a frame larger than [`MAX_FRAME`],
 //! a stream that ends inside a frame, or bytes that are not a valid value.
+#![forbid(unsafe_code)]
 
 use std::io::{self, Read, Write};
 
