@@ -2,13 +2,12 @@
 //! example, the notes section it ports, and what it shows.
 #![forbid(unsafe_code)]
 
+use examples_sync::report;
+
 fn main() {
-    print!(
-        "{}",
-        shared::index::render(
-            "examples-sync",
-            "sincronización: Lock, RLock, Semaphore, Event, Condition, Barrier, Queue, in Rust",
-            examples_sync::EXAMPLES,
-        )
-    );
+    report::text(shared::index::render(
+        "examples-sync",
+        "sincronización: Lock, RLock, Semaphore, Event, Condition, Barrier, Queue, in Rust",
+        examples_sync::EXAMPLES,
+    ));
 }

@@ -29,6 +29,7 @@
 //!      cargo run -p examples-sync --bin barrier -- --threads 6 --phases 3 --work-ms 20
 #![forbid(unsafe_code)]
 
+use examples_sync::report;
 use std::sync::{Barrier, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -152,7 +153,7 @@ fn main() -> anyhow::Result<()> {
     })?;
 
     heading("2. Who worked (#) and who waited at the barrier (.)");
-    print!("{}", timeline.render(terminal_width()));
+    report::text(timeline.render(terminal_width()));
 
     heading("3. The check");
     let spans = record
@@ -179,15 +180,15 @@ fn main() -> anyhow::Result<()> {
     let ends: Vec<u128> = spans.iter().filter(|s| s.0 == 1).map(|s| s.3).collect();
     let first_end = ends.iter().min().copied().unwrap_or(0);
     let last_end = ends.iter().max().copied().unwrap_or(0);
-    println!();
-    println!(
+    report::line("");
+    report::line(format!(
         "What you saw: no hilo started a phase before all finished the one before: {}.",
         if all_ok { "yes" } else { "NO (WRONG)" }
-    );
-    println!(
+    ));
+    report::line(format!(
         "In phase 1 the fastest hilo waited {} ms at the barrier ('.') for the slowest,",
         (last_end - first_end) / 1_000
-    );
-    println!("then all went on together.");
+    ));
+    report::line("then all went on together.");
     Ok(())
 }

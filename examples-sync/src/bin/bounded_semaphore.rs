@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
+use examples_sync::report;
 use examples_sync::{BoundedSemaphore, Semaphore};
 use shared::output::{heading, say};
 
@@ -116,30 +117,30 @@ fn main() -> anyhow::Result<()> {
     let refused = extra.is_err() && early.is_err();
     let at_bound = sem.available() == sem.bound();
     let grew = plain.available() > permits;
-    println!();
+    report::line("");
     if refused {
-        println!(
+        report::line(format!(
             "What you saw: the bounded semaphore refused both releases beyond its {} permits",
             sem.bound()
-        );
-        println!(
+        ));
+        report::line(format!(
             "(an Err, where Python raises ValueError), and its count {}.",
             if at_bound {
                 "never passed the bound"
             } else {
                 "still moved (WRONG)"
             }
-        );
+        ));
     } else {
-        println!(
-            "What you saw: the bounded semaphore ACCEPTED a release beyond its bound (WRONG)."
+        report::line(
+            "What you saw: the bounded semaphore ACCEPTED a release beyond its bound (WRONG).",
         );
     }
     if grew {
-        println!(
+        report::line(format!(
             "The plain semaphore accepted the same release: it now lets {} hilos in, not {permits}.",
             plain.available()
-        );
+        ));
     }
     Ok(())
 }

@@ -43,6 +43,7 @@
 //!      cargo run -p examples-sync --bin condition -- --producers 3 --consumers 2 --items 20 --capacity 4
 #![forbid(unsafe_code)]
 
+use examples_sync::report;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
@@ -222,8 +223,8 @@ fn main() -> anyhow::Result<()> {
     })?;
 
     heading("2. The audit");
-    let report = audit(producers, items, &received);
-    say(report.to_string());
+    let tally = audit(producers, items, &received);
+    say(tally.to_string());
     for (id, got) in received.iter().enumerate() {
         say(format!("cliente-{id} consumed {} items", got.len()));
     }
@@ -239,40 +240,40 @@ fn main() -> anyhow::Result<()> {
     say(format!("puts that found the buffer full: {full}"));
     say(format!("gets that found the buffer empty: {empty}"));
 
-    println!();
-    println!(
+    report::line("");
+    report::line(format!(
         "What you saw: {} items produced, {} consumed, {} lost, {} duplicated, {} out of order{}",
-        report.produced,
-        report.consumed,
-        report.lost,
-        report.duplicated,
-        report.out_of_order,
-        if report.is_perfect() {
+        tally.produced,
+        tally.consumed,
+        tally.lost,
+        tally.duplicated,
+        tally.out_of_order,
+        if tally.is_perfect() {
             ": every item"
         } else {
             " (WRONG)."
         }
-    );
-    if report.is_perfect() {
-        println!("reached exactly one cliente, in its proveedor's order.");
+    ));
+    if tally.is_perfect() {
+        report::line("reached exactly one cliente, in its proveedor's order.");
     }
-    println!(
+    report::line(format!(
         "The buffer held at most {peak} of {} slots.",
         buffer.capacity()
-    );
+    ));
     match full {
-        0 => println!("It was never full, so no proveedor had to wait."),
-        n => println!(
+        0 => report::line("It was never full, so no proveedor had to wait."),
+        n => report::line(format!(
             "A proveedor found it full {} and waited on the Condvar for room.",
             times(n)
-        ),
+        )),
     }
     match empty {
-        0 => println!("No cliente ever found it empty."),
-        n => println!(
+        0 => report::line("No cliente ever found it empty."),
+        n => report::line(format!(
             "A cliente found it empty {} and waited on the Condvar for an item.",
             times(n)
-        ),
+        )),
     }
     Ok(())
 }

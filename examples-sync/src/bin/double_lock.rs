@@ -47,6 +47,7 @@
 //!      cargo run -p examples-sync --features deadlock-detection --bin double_lock
 #![forbid(unsafe_code)]
 
+use examples_sync::report;
 use std::collections::HashMap;
 use std::sync::{Arc, Barrier, Mutex as StdMutex, PoisonError};
 use std::thread::{self, ThreadId};
@@ -177,9 +178,9 @@ fn self_deadlock_with_timeout(timeout: Duration) -> anyhow::Result<bool> {
                     false
                 }
                 None => {
-                    let report = registry.describe(thread::current().id());
+                    let held = registry.describe(thread::current().id());
                     say(format!(
-                        "self-deadlock detected after {} ms: {report}, which only it could release",
+                        "self-deadlock detected after {} ms: {held}, which only it could release",
                         timeout.as_millis()
                     ));
                     say("backing off instead of hanging (the fix: don't re-lock, or use an RLock)");
@@ -405,34 +406,36 @@ fn main() -> anyhow::Result<()> {
     };
 
     let ms = timeout.as_millis();
-    println!();
+    report::line("");
     if self_detected {
-        println!("What you saw: a lock taken twice by its own hilo deadlocked; try_lock_for gave");
-        println!("up after {ms} ms and reported who held what.");
+        report::line(
+            "What you saw: a lock taken twice by its own hilo deadlocked; try_lock_for gave",
+        );
+        report::line(format!("up after {ms} ms and reported who held what."));
     } else {
-        println!("What you saw: a lock taken twice by its own hilo did NOT deadlock (WRONG).");
+        report::line("What you saw: a lock taken twice by its own hilo did NOT deadlock (WRONG).");
     }
-    println!(
+    report::line(format!(
         "Two locks in opposite orders: {done} of 2 hilos did their work{}",
         if done == 0 {
             ", both deadlocked and timed out,"
         } else {
             " (the deadlock was expected: WRONG),"
         }
-    );
-    println!(
+    ));
+    report::line(format!(
         "each reporting what it held and waited for. In one global order {fixed} of 2 did{}.",
         if fixed == 2 {
             ": nothing deadlocked"
         } else {
             " (WRONG)"
         }
-    );
+    ));
     if let Some(stuck) = stuck {
-        println!(
+        report::line(format!(
             "parking_lot's detector found {stuck} hilos stuck in the same two cycles, in plain lock() calls."
-        );
+        ));
     }
-    println!("The example exits on its own: a deadlock found is reported, never waited out.");
+    report::line("The example exits on its own: a deadlock found is reported, never waited out.");
     Ok(())
 }

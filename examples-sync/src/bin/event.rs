@@ -32,6 +32,7 @@
 //!      cargo run -p examples-sync --bin event -- --waiters 8 --delay-ms 200 --timeout-ms 100
 #![forbid(unsafe_code)]
 
+use examples_sync::report;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -168,27 +169,31 @@ fn main() -> anyhow::Result<()> {
     say(format!("pulse woke: {pulsed} of {}", waiters.min(4)));
 
     let pulse_waiters = waiters.min(4);
-    println!();
+    report::line("");
     if woken == waiters && all_after {
-        println!(
+        report::line(format!(
             "What you saw: one set() woke all {waiters} waiting hilos, first to last within {} µs;",
             spread.as_micros()
-        );
+        ));
     } else {
-        println!("What you saw: one set() woke only {woken} of {waiters} waiting hilos (WRONG);");
+        report::line(format!(
+            "What you saw: one set() woke only {woken} of {waiters} waiting hilos (WRONG);"
+        ));
     }
-    println!(
+    report::line(format!(
         "a timed wait on an unset event returned {unset} after its timeout, on a set one {set}"
-    );
-    println!("at once; after clear() a wait returned {cleared} again.");
+    ));
+    report::line(format!(
+        "at once; after clear() a wait returned {cleared} again."
+    ));
     if pulsed == pulse_waiters {
-        println!(
+        report::line(format!(
             "A set() then clear() still woke all {pulse_waiters} hilos already waiting: the clear did not take it back from them."
-        );
+        ));
     } else {
-        println!(
+        report::line(format!(
             "A set() then clear() woke only {pulsed} of {pulse_waiters} hilos waiting (WRONG)."
-        );
+        ));
     }
     Ok(())
 }

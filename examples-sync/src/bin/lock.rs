@@ -34,6 +34,7 @@
 //!      cargo run -p examples-sync --bin lock -- --threads 3 --rounds 4 --hold-ms 10
 #![forbid(unsafe_code)]
 
+use examples_sync::report;
 use std::sync::{Mutex, TryLockError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -283,7 +284,7 @@ fn main() -> anyhow::Result<()> {
         args.rounds,
         Duration::from_millis(args.hold_ms),
     );
-    print!("{}", timeline.render(terminal_width()));
+    report::text(timeline.render(terminal_width()));
     let most = timeline.max_overlap(Kind::Holding);
     say(format!(
         "max holding at once: {most} of {} hilos",
@@ -311,33 +312,33 @@ fn main() -> anyhow::Result<()> {
         && scope.free_after_return
         && after.std_released
         && after.parking_lot_free;
-    println!();
-    println!(
+    report::line("");
+    report::line(format!(
         "What you saw: with a lock {} ({std_count} and {pl_count} of {expected});",
         if exact {
             "no update was lost"
         } else {
             "updates were LOST (WRONG)"
         }
-    );
-    println!(
+    ));
+    report::line(format!(
         "max holding at once: {most}: {}.",
         if most == 1 {
             "the hilos took turns"
         } else {
             "NOT one at a time (WRONG)"
         }
-    );
+    ));
     if released {
-        println!("The guard released the lock at the end of its scope, on `?` and on panic.");
+        report::line("The guard released the lock at the end of its scope, on `?` and on panic.");
     } else {
-        println!("The guard did NOT release the lock everywhere it should have (WRONG).");
+        report::line("The guard did NOT release the lock everywhere it should have (WRONG).");
     }
     if after.std_poisoned {
-        println!("std marked its Mutex poisoned, so the next hilo knows the data may be");
-        println!("half-updated; parking_lot leaves that to you.");
+        report::line("std marked its Mutex poisoned, so the next hilo knows the data may be");
+        report::line("half-updated; parking_lot leaves that to you.");
     } else {
-        println!("std did NOT mark its Mutex poisoned after the panic (WRONG).");
+        report::line("std did NOT mark its Mutex poisoned after the panic (WRONG).");
     }
     Ok(())
 }

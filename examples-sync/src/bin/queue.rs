@@ -38,6 +38,7 @@
 //!      cargo run -p examples-sync --bin queue -- --producers 4 --consumers 3 --items 10000 --capacity 8
 #![forbid(unsafe_code)]
 
+use examples_sync::report;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
@@ -317,8 +318,8 @@ fn main() -> anyhow::Result<()> {
 
     let perfect = all.iter().filter(|a| a.is_perfect()).count();
     let out_of_order: usize = all.iter().map(|a| a.out_of_order).sum();
-    println!();
-    println!(
+    report::line("");
+    report::line(format!(
         "What you saw: {perfect} of 4 queues delivered all {} items exactly once{}",
         shape.producers * shape.items,
         if perfect == 4 {
@@ -326,19 +327,21 @@ fn main() -> anyhow::Result<()> {
         } else {
             "; the others LOST or DUPLICATED items (WRONG),"
         }
-    );
+    ));
     if out_of_order == 0 {
-        println!("each consumer saw each producer's items in order, and both ways of stopping");
+        report::line("each consumer saw each producer's items in order, and both ways of stopping");
     } else {
-        println!(
+        report::line(format!(
             "{out_of_order} items came out of their producer's order (WRONG), and both ways of stopping"
-        );
+        ));
     }
     if perfect == 4 {
-        println!("(closing, sentinels) ended every consumer after the last item, never before.");
+        report::line(
+            "(closing, sentinels) ended every consumer after the last item, never before.",
+        );
     } else {
-        println!(
-            "(closing, sentinels) did NOT all end every consumer after the last item (WRONG)."
+        report::line(
+            "(closing, sentinels) did NOT all end every consumer after the last item (WRONG).",
         );
     }
     Ok(())

@@ -51,6 +51,7 @@
 
 use clap::Parser;
 use examples_sync::counting;
+use examples_sync::report;
 use shared::output::{heading, say};
 
 #[derive(Parser, Debug)]
@@ -69,7 +70,7 @@ struct Args {
 }
 
 /// Prints one result line: what was expected, what came out.
-fn report(label: &str, expected: u64, actual: u64) {
+fn show_count(label: &str, expected: u64, actual: u64) {
     let lost = expected - actual;
     let percent = 100.0 * lost as f64 / expected as f64;
     say(format!(
@@ -88,37 +89,41 @@ fn main() -> anyhow::Result<()> {
 
     heading("1. Unsynchronised: load, (yield), store");
     let racy = counting::racy(threads, args.iterations, !args.no_yield);
-    report("racy", expected, racy);
+    show_count("racy", expected, racy);
 
     heading("2. The read-modify-write under a Mutex");
     let locked = counting::with_std_mutex(threads, args.iterations);
-    report("mutex", expected, locked);
+    show_count("mutex", expected, locked);
 
     heading("3. The read-modify-write as one atomic instruction (fetch_add)");
     let atomic = counting::with_fetch_add(threads, args.iterations);
-    report("fetch_add", expected, atomic);
+    show_count("fetch_add", expected, atomic);
 
-    println!();
+    report::line("");
     if racy < expected {
-        println!(
+        report::line(format!(
             "What you saw: without synchronisation {} of {expected} updates were lost: a hilo",
             expected - racy
+        ));
+        report::line(
+            "read the counter, another hilo stored its +1, and the first one overwrote it.",
         );
-        println!("read the counter, another hilo stored its +1, and the first one overwrote it.");
     } else {
-        println!(
-            "What you saw: this time no update was lost: luck, not correctness (run it again,"
+        report::line(
+            "What you saw: this time no update was lost: luck, not correctness (run it again,",
         );
-        println!("or without --no-yield). The load and the store are still two separate steps.");
+        report::line(
+            "or without --no-yield). The load and the store are still two separate steps.",
+        );
     }
     if locked == expected && atomic == expected {
-        println!(
+        report::line(format!(
             "With a Mutex ({locked}) and with fetch_add ({atomic}) the count is exactly {expected}."
-        );
+        ));
     } else {
-        println!(
+        report::line(format!(
             "With a Mutex ({locked}) and with fetch_add ({atomic}) the count is NOT {expected} (WRONG)."
-        );
+        ));
     }
     Ok(())
 }

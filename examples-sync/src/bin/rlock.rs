@@ -44,6 +44,7 @@
 //!      cargo run -p examples-sync --bin rlock -- --depth 5 --hold-ms 50
 #![forbid(unsafe_code)]
 
+use examples_sync::report;
 use std::cell::RefCell;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -253,21 +254,23 @@ fn main() -> anyhow::Result<()> {
         say(format!("{label:<40} {ns:>6.1} ns"));
     }
 
-    println!();
-    println!("What you saw: the owner took the lock {deepest} times over (recursion) and methods");
-    println!(
+    report::line("");
+    report::line(format!(
+        "What you saw: the owner took the lock {deepest} times over (recursion) and methods"
+    ));
+    report::line(format!(
         "that lock called each other; another hilo was {} and got the lock only after",
         if refused { "refused" } else { "NOT refused" }
-    );
-    println!(
+    ));
+    report::line(format!(
         "every level was released ({}).",
         if after { "yes" } else { "NO" }
-    );
+    ));
     if refused_self {
-        println!("A std Mutex refused even its own holder: its guard gives &mut, and two &mut");
-        println!("to one value are not allowed.");
+        report::line("A std Mutex refused even its own holder: its guard gives &mut, and two &mut");
+        report::line("to one value are not allowed.");
     } else {
-        println!("A std Mutex let its own holder in again (WRONG).");
+        report::line("A std Mutex let its own holder in again (WRONG).");
     }
     Ok(())
 }

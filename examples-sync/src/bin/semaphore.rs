@@ -28,6 +28,7 @@
 //!      cargo run -p examples-sync --bin semaphore -- --permits 3 --threads 10 --query-ms 100
 #![forbid(unsafe_code)]
 
+use examples_sync::report;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -119,7 +120,7 @@ fn main() -> anyhow::Result<()> {
     })?;
 
     heading("2. Who was inside when");
-    print!("{}", timeline.render(terminal_width()));
+    report::text(timeline.render(terminal_width()));
     let most = occupancy.most.load(Ordering::SeqCst);
     let overlap = timeline.max_overlap(Kind::Holding);
     let done = occupancy.done.load(Ordering::SeqCst);
@@ -150,8 +151,8 @@ fn main() -> anyhow::Result<()> {
     ));
 
     let within = most <= permits && overlap <= permits;
-    println!();
-    println!(
+    report::line("");
+    report::line(format!(
         "What you saw: max inside at once: {most} of {} hilos (limit {}): {}",
         args.threads,
         args.permits,
@@ -160,10 +161,10 @@ fn main() -> anyhow::Result<()> {
         } else {
             "MORE than the permits (WRONG);"
         }
-    );
-    println!(
+    ));
+    report::line(format!(
         "the others waited their turn ('.'), and {done} of {} queries ran.",
         args.threads
-    );
+    ));
     Ok(())
 }

@@ -29,6 +29,7 @@
 //!      cargo run -p examples-sync --bin semaphore_signal -- --delay-ms 500 --stages 5
 #![forbid(unsafe_code)]
 
+use examples_sync::report;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::thread;
@@ -165,8 +166,8 @@ fn main() -> anyhow::Result<()> {
     say(format!("order of stages: {}", shown.join(" ")));
 
     let in_order = order.iter().copied().eq(1..=usize::try_from(args.stages)?);
-    println!();
-    println!(
+    report::line("");
+    report::line(format!(
         "What you saw: the waiter {} for the {} ms main prepared,",
         if early {
             "did NOT stay blocked"
@@ -174,9 +175,9 @@ fn main() -> anyhow::Result<()> {
             "stayed blocked"
         },
         args.delay_ms
-    );
-    println!("and went on {lag} µs after the release.");
-    println!(
+    ));
+    report::line(format!("and went on {lag} µs after the release."));
+    report::line(format!(
         "The relay ran in the order {}: {}, although its hilos were",
         shown.join(" "),
         if in_order {
@@ -184,7 +185,7 @@ fn main() -> anyhow::Result<()> {
         } else {
             "NOT stage order (WRONG)"
         }
-    );
-    println!("started last-first: the signals, not the start order, decide.");
+    ));
+    report::line("started last-first: the signals, not the start order, decide.");
     Ok(())
 }
