@@ -28,6 +28,27 @@ pub const MAX_FRAME: usize = 1 << 20;
 pub fn write_frame<W: Write, T: Serialize>(writer: &mut W, value: &T) -> io::Result<()> {
     let payload =
         postcard::to_stdvec(value).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    write_bytes_frame(writer, &payload)
+}
+
+/// Reads one frame. `Ok(None)` when the stream ends cleanly *between*
+/// frames (the writer closed its end); an error if it ends inside one.
+pub fn read_frame<R: Read, T: DeserializeOwned>(reader: &mut R) -> io::Result<Option<T>> {
+    let Some(payload) = read_bytes_frame(reader)? else {
+        return Ok(None);
+    };
+    postcard::from_bytes(&payload).map(Some).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("not a valid value: {e}"),
+        )
+    })
+}
+
+/// Writes `payload`, bytes already serialised (or not a value at all), as
+/// one frame: for a program that decodes frames itself, to answer a bad
+/// one with an error instead of failing the whole stream.
+pub fn write_bytes_frame<W: Write>(writer: &mut W, payload: &[u8]) -> io::Result<()> {
     if payload.len() > MAX_FRAME {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -39,14 +60,14 @@ pub fn write_frame<W: Write, T: Serialize>(writer: &mut W, value: &T) -> io::Res
     }
     let mut frame = Vec::with_capacity(4 + payload.len());
     frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    frame.extend_from_slice(&payload);
+    frame.extend_from_slice(payload);
     writer.write_all(&frame)?;
     writer.flush()
 }
 
-/// Reads one frame. `Ok(None)` when the stream ends cleanly *between*
-/// frames (the writer closed its end); an error if it ends inside one.
-pub fn read_frame<R: Read, T: DeserializeOwned>(reader: &mut R) -> io::Result<Option<T>> {
+/// Reads one frame's bytes, without decoding them. `Ok(None)` on a clean
+/// end between frames, as [`read_frame`].
+pub fn read_bytes_frame<R: Read>(reader: &mut R) -> io::Result<Option<Vec<u8>>> {
     let mut length = [0u8; 4];
     // The first byte tells "clean end" (0 bytes) from "a frame starts".
     loop {
@@ -67,12 +88,7 @@ pub fn read_frame<R: Read, T: DeserializeOwned>(reader: &mut R) -> io::Result<Op
     }
     let mut payload = vec![0u8; length];
     reader.read_exact(&mut payload)?;
-    postcard::from_bytes(&payload).map(Some).map_err(|e| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("not a valid value: {e}"),
-        )
-    })
+    Ok(Some(payload))
 }
 
 #[cfg(test)]
@@ -125,6 +141,20 @@ mod tests {
         bytes.extend_from_slice(&[0xff, 0xff, 0xff]);
         let err = read_frame::<_, Message>(&mut Cursor::new(bytes)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn raw_frames_carry_any_bytes_newlines_and_empty_included() {
+        let mut bytes = Vec::new();
+        write_bytes_frame(&mut bytes, b"hola\nmundo").unwrap();
+        write_bytes_frame(&mut bytes, b"").unwrap();
+        let mut reader = Cursor::new(bytes);
+        assert_eq!(
+            read_bytes_frame(&mut reader).unwrap(),
+            Some(b"hola\nmundo".to_vec())
+        );
+        assert_eq!(read_bytes_frame(&mut reader).unwrap(), Some(Vec::new()));
+        assert_eq!(read_bytes_frame(&mut reader).unwrap(), None, "clean end");
     }
 
     #[test]

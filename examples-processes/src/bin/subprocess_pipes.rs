@@ -11,10 +11,17 @@
 //! print(pickle.load(child.stdout))          # 6
 //! ```
 //! Rust: the child is this same binary re-executed with a role (Python's
-//! "spawn"), its stdin and stdout are pipes, and every message is a frame:
-//! a 4-byte little-endian length, then the message encoded with serde +
-//! postcard (a compact binary format). The length tells the reader where a
-//! message ends, so a message may contain any bytes, newlines included.
+//! "spawn"), its stdin and stdout are pipes, and every message is a frame
+//! (`examples_processes::wire`, as in `pipe`): a 4-byte little-endian
+//! length, then the message encoded with serde + postcard (a compact binary
+//! format). The length tells the reader where a message ends, so a message
+//! may contain any bytes, newlines included. A frame is at most
+//! `wire::MAX_FRAME` (1 MiB): a longer one is refused by the writer, and a
+//! length above it, read from a corrupt stream, is refused by the reader
+//! before it allocates anything (a stray 4 bytes could announce 4 GiB). The
+//! frames are read and written as bytes here, and decoded apart, so that a
+//! frame that is not a `Request` gets an error reply instead of ending the
+//! stream.
 //!
 //! pickle vs serde: a pickle can carry CODE. Unpickling calls whatever
 //! callable the data names (`__reduce__`), so unpickling bytes from someone
@@ -46,6 +53,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
 use examples_processes::child::{self, Child, self_command};
+use examples_processes::wire::{read_bytes_frame, write_bytes_frame};
 use serde::{Deserialize, Serialize};
 use shared::output::{elapsed, format_line, heading, say_as};
 use shared::timing::format_duration;
@@ -53,10 +61,6 @@ use shared::workload::{DEFAULT_N, seed_for, sum_random};
 
 /// The role of the re-executed child.
 const SERVER_ROLE: &str = "pipe-server";
-
-/// Largest frame either side accepts: a wrong length must not make the
-/// reader allocate gigabytes.
-const MAX_FRAME: usize = 64 * 1024;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -115,40 +119,6 @@ enum Reply {
     Malformed { error: String },
 }
 
-// ---- Framing: a u32 little-endian length, then that many bytes. ----
-
-/// Writes one frame and flushes it (a pipe is buffered on our side).
-fn write_frame(out: &mut impl Write, payload: &[u8]) -> io::Result<()> {
-    let len = u32::try_from(payload.len())
-        .ok()
-        .filter(|&len| len as usize <= MAX_FRAME)
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "frame too long"))?;
-    out.write_all(&len.to_le_bytes())?;
-    out.write_all(payload)?;
-    out.flush()
-}
-
-/// Reads one frame. `Ok(None)` = the other side closed the pipe between
-/// frames (a clean end); end-of-file inside a frame is an error.
-fn read_frame(input: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
-    let mut len = [0u8; 4];
-    // Read the first byte alone to tell "closed between frames" apart.
-    match input.read(&mut len[..1])? {
-        0 => return Ok(None),
-        _ => input.read_exact(&mut len[1..])?,
-    }
-    let len = u32::from_le_bytes(len) as usize;
-    if len > MAX_FRAME {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("frame of {len} bytes announced, more than the {MAX_FRAME} allowed"),
-        ));
-    }
-    let mut payload = vec![0u8; len];
-    input.read_exact(&mut payload)?;
-    Ok(Some(payload))
-}
-
 // ---- The child: a server on its own stdin/stdout. ----
 
 /// The child's log line, on stderr: stdout carries the frames.
@@ -197,7 +167,7 @@ fn serve() -> anyhow::Result<()> {
     log("serving requests on stdin/stdout");
     let mut served = 0u32;
     loop {
-        let frame = match read_frame(&mut input) {
+        let frame = match read_bytes_frame(&mut input) {
             Ok(Some(frame)) => frame,
             Ok(None) => break,
             Err(error) => {
@@ -206,7 +176,7 @@ fn serve() -> anyhow::Result<()> {
                 let reply = Reply::Malformed {
                     error: format!("unreadable frame, closing: {error}"),
                 };
-                let _ = write_frame(&mut output, &postcard::to_stdvec(&reply)?);
+                let _ = write_bytes_frame(&mut output, &postcard::to_stdvec(&reply)?);
                 bail!("unreadable frame: {error}");
             }
         };
@@ -230,7 +200,7 @@ fn serve() -> anyhow::Result<()> {
                 Reply::Malformed { error }
             }
         };
-        write_frame(&mut output, &postcard::to_stdvec(&reply)?)?;
+        write_bytes_frame(&mut output, &postcard::to_stdvec(&reply)?)?;
         served += 1;
     }
     log(&format!("stdin closed after {served} frames: exiting"));
@@ -255,7 +225,7 @@ fn reply_reader(mut stdout: impl Read + Send + 'static) -> Receiver<anyhow::Resu
         .name("replies".into())
         .spawn(move || {
             loop {
-                let reply = match read_frame(&mut stdout) {
+                let reply = match read_bytes_frame(&mut stdout) {
                     Ok(Some(frame)) => postcard::from_bytes(&frame).context("undecodable reply"),
                     Ok(None) => break,
                     Err(error) => Err(error).context("reading a reply"),
@@ -325,7 +295,7 @@ fn client(args: &Args) -> anyhow::Result<()> {
     // the request id 99, byte 1 ('o' = 111) as the number of an `Op`
     // variant, and `Op` has three: a decoding error, nothing runs.
     let evil = EVIL_PICKLE;
-    write_frame(&mut to_child, evil).context("send the malformed frame")?;
+    write_bytes_frame(&mut to_child, evil).context("send the malformed frame")?;
     say_as(
         "padre",
         format!(
@@ -419,7 +389,7 @@ fn time_round_trips(
         };
         let bytes = postcard::to_stdvec(&request)?;
         let started = Instant::now();
-        write_frame(to_child, &bytes).context("send a ping")?;
+        write_bytes_frame(to_child, &bytes).context("send a ping")?;
         let got = replies
             .recv_timeout(limit)
             .with_context(|| format!("no reply to ping {id} within {limit:?}"))??;
@@ -447,7 +417,7 @@ fn ask(
     let want = with_id(expected(&op), id);
     let request = Request { id, op };
     let bytes = postcard::to_stdvec(&request)?;
-    write_frame(to_child, &bytes).context("send a request")?;
+    write_bytes_frame(to_child, &bytes).context("send a request")?;
     let got = replies
         .recv_timeout(limit)
         .with_context(|| format!("no reply to request {id} within {limit:?}"))??;
@@ -484,28 +454,6 @@ fn main() -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_frame_round_trips() {
-        let mut wire = Vec::new();
-        write_frame(&mut wire, b"hola\nmundo").unwrap();
-        write_frame(&mut wire, b"").unwrap();
-        let mut input = &wire[..];
-        assert_eq!(
-            read_frame(&mut input).unwrap(),
-            Some(b"hola\nmundo".to_vec())
-        );
-        assert_eq!(read_frame(&mut input).unwrap(), Some(Vec::new()));
-        assert_eq!(read_frame(&mut input).unwrap(), None, "clean end");
-    }
-
-    #[test]
-    fn a_cut_or_huge_frame_is_an_error_not_a_panic() {
-        let mut input: &[u8] = &[5, 0, 0, 0, b'a'];
-        assert!(read_frame(&mut input).is_err(), "EOF inside a frame");
-        let mut input: &[u8] = &[0xff, 0xff, 0xff, 0x7f];
-        assert!(read_frame(&mut input).is_err(), "2 GB announced");
-    }
 
     #[test]
     fn requests_survive_postcard_and_garbage_does_not_decode() {
