@@ -20,7 +20,11 @@
 //! accesses unless we do. Here the first 4 bytes are an `AtomicU32` "length
 //! published" field: the writer copies the message, then stores its length
 //! with Release; the reader waits until it loads a non-zero length with
-//! Acquire, and only then reads the bytes. Atomics work across processes
+//! Acquire, and only then reads the bytes. The bytes themselves are stored
+//! and loaded as `AtomicU8`s: the reader trusts the writer to follow that
+//! order, and if it did not (or another process wrote into the file), the
+//! reader could read wrong bytes, but there is no data race, which Rust
+//! would call undefined behaviour. Atomics work across processes
 //! because they are instructions on memory, whoever maps it (a std `Mutex`
 //! would NOT: see shared_memory).
 //!
@@ -45,7 +49,7 @@ use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
@@ -183,7 +187,26 @@ impl SharedMap {
         unsafe { AtomicU32::from_ptr(self.ptr.as_ptr().cast::<u32>()) }
     }
 
-    /// Writer: copies `message` after the header, then publishes its length.
+    /// Byte `index` of the mapping, as an atomic.
+    ///
+    /// Every shared byte is read and written only through atomics, in both
+    /// processes. The reader trusts the writer to store the length after the
+    /// bytes and not to touch them afterwards; a writer that broke that
+    /// promise (a bug, or any other process that opens the file) could make
+    /// the reader see a mix of old and new bytes: wrong data, but never a
+    /// data race, which in Rust would be undefined behaviour.
+    fn byte(&self, index: usize) -> Option<&AtomicU8> {
+        if index < BODY_OFFSET || index >= self.len {
+            return None; // the header is the AtomicU32's; past the end is not ours
+        }
+        // SAFETY: BODY_OFFSET <= index < len, so the byte lies inside our
+        // mapping and outside the header; it stays mapped for as long as
+        // `&self` lives. AtomicU8 has the size and alignment of u8, and both
+        // processes only ever touch these bytes through atomics.
+        Some(unsafe { AtomicU8::from_ptr(self.ptr.as_ptr().add(index)) })
+    }
+
+    /// Writer: stores `message` after the header, then publishes its length.
     fn publish(&self, message: &[u8]) -> anyhow::Result<()> {
         ensure!(
             message.len() <= self.len - BODY_OFFSET,
@@ -192,18 +215,12 @@ impl SharedMap {
             self.len - BODY_OFFSET
         );
         let len = u32::try_from(message.len()).context("message too long")?;
-        // SAFETY: BODY_OFFSET + message.len() <= self.len was checked above,
-        // so the destination lies inside our mapping; the source is a Rust
-        // slice, which cannot overlap a region we just mapped. The reader
-        // does not read these bytes until it sees the length stored below.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                message.as_ptr(),
-                self.ptr.as_ptr().add(BODY_OFFSET),
-                message.len(),
-            );
+        for (index, &value) in (BODY_OFFSET..).zip(message) {
+            let byte = self.byte(index).context("outside the mapping")?;
+            // Relaxed: the Release store of the length below orders them.
+            byte.store(value, Ordering::Relaxed);
         }
-        // Release: the bytes copied above are visible to whoever loads this
+        // Release: the bytes stored above are visible to whoever loads this
         // length with Acquire, in this process or any other.
         self.published_len().store(len, Ordering::Release);
         Ok(())
@@ -211,26 +228,17 @@ impl SharedMap {
 
     /// Reader: the published bytes, once the length is non-zero.
     fn read_published(&self) -> Option<Vec<u8>> {
+        // Acquire pairs with the writer's Release: its byte stores happened
+        // before this load saw the length.
         let len = self.published_len().load(Ordering::Acquire) as usize;
         if len == 0 {
             return None;
         }
-        // The other process is not trusted to stay in bounds: clamp.
+        // The length comes from another process: clamp it to the mapping.
         let len = len.min(self.len - BODY_OFFSET);
-        let mut bytes = vec![0u8; len];
-        // SAFETY: BODY_OFFSET + len <= self.len (clamped above), so the source
-        // is inside the mapping; the destination is our own Vec of `len`
-        // bytes. The Acquire load above pairs with the writer's Release
-        // store, so the writer's copy of these bytes happened before this
-        // read, and the writer never changes them afterwards.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                self.ptr.as_ptr().add(BODY_OFFSET),
-                bytes.as_mut_ptr(),
-                len,
-            );
-        }
-        Some(bytes)
+        (BODY_OFFSET..BODY_OFFSET + len)
+            .map(|index| self.byte(index).map(|byte| byte.load(Ordering::Relaxed)))
+            .collect()
     }
 
     /// Asks the kernel to write the dirty pages to the file now. The other
