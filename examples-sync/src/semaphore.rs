@@ -47,6 +47,12 @@ pub struct Semaphore {
 
 /// A semaphore whose count may never exceed its initial value: releasing a
 /// permit that was never acquired is an error, as Python's `ValueError`.
+///
+/// Stricter than Python in one case, on purpose: permits out on live
+/// [`Permit`] guards count as coming back. With a guard alive, a hand-made
+/// [`release`](Self::release) is refused at once, because the guard's drop
+/// would then push the count past the bound; Python accepts that release
+/// and raises later, when the `with` block exits, far from the faulty call.
 pub struct BoundedSemaphore {
     core: Core,
 }
@@ -300,7 +306,8 @@ impl BoundedSemaphore {
 
     /// Adds a permit back by hand (one taken with [`Permit::forget`]).
     /// An error if that would make more permits than the semaphore started
-    /// with: the release that Python answers with `ValueError`.
+    /// with, counting those out on live guards (see the type's docs): the
+    /// release that Python answers with `ValueError`.
     pub fn release(&self) -> Result<(), TooManyReleases> {
         self.core.add()
     }

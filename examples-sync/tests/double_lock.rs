@@ -67,4 +67,8 @@ fn parking_lots_detector_finds_both_cycles_in_plain_lock_calls() {
         Some(3.0),
         "{out}"
     );
+    assert!(
+        out.contains("parking_lot's detector found 3 hilos stuck"),
+        "{out}"
+    );
 }
