@@ -612,7 +612,8 @@ pub fn thread_count() -> Result<usize, ChildError> {
 ///
 /// malloc is not async-signal-safe (another thread may hold its lock at the
 /// moment of fork), so a forked child that wants to print formats here and
-/// writes with one `write(2)`, which is. Text beyond the buffer is cut.
+/// writes with one `write(2)`, which is. Text beyond the buffer is cut, at
+/// a character boundary.
 pub struct StackLine {
     buf: [u8; 512],
     len: usize,
@@ -655,7 +656,12 @@ impl Default for StackLine {
 impl fmt::Write for StackLine {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let room = self.buf.len() - self.len;
-        let n = s.len().min(room);
+        // Cut at a character boundary: half a UTF-8 character would make
+        // the line invalid text.
+        let mut n = s.len().min(room);
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
         self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
         self.len += n;
         Ok(())
@@ -961,6 +967,12 @@ mod tests {
             write!(long, "0123456789").unwrap();
         }
         assert_eq!(long.as_bytes().len(), 512);
+        // Never half a character: 'ñ' is 2 bytes, 511 + 2 does not fit.
+        let mut accents = StackLine::new();
+        write!(accents, "{}", "x".repeat(511)).unwrap();
+        write!(accents, "ñandú").unwrap();
+        assert_eq!(accents.as_bytes().len(), 511);
+        assert!(std::str::from_utf8(accents.as_bytes()).is_ok());
     }
 
     #[test]

@@ -301,10 +301,12 @@ unsafe impl<T: Copy + Send + 'static> Sync for Locked<T> {}
 
 impl<T: Copy + Send + 'static> Locked<T> {
     pub fn new(initial: T) -> io::Result<Locked<T>> {
-        assert!(
-            std::mem::align_of::<LockedInner<T>>() <= 4096,
-            "a mapping is page-aligned; larger alignments are not supported"
-        );
+        if std::mem::align_of::<LockedInner<T>>() > 4096 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a mapping is page-aligned (4096): a type that needs a larger alignment cannot live in one",
+            ));
+        }
         let mapping = Mapping::new(std::mem::size_of::<LockedInner<T>>())?;
         // SAFETY: the mapping is large enough and page-aligned for
         // LockedInner<T> (checked above), nobody else can see it yet, and
@@ -454,6 +456,18 @@ mod tests {
         });
         assert_eq!(counter.get(), 80_000);
         assert_eq!(locked.get(), 80_000);
+    }
+
+    #[test]
+    fn a_type_aligned_beyond_a_page_is_an_error_not_a_panic() {
+        #[derive(Clone, Copy)]
+        #[repr(align(8192))]
+        struct Huge;
+        let refused = Locked::new(Huge);
+        assert_eq!(
+            refused.err().map(|e| e.kind()),
+            Some(io::ErrorKind::InvalidInput)
+        );
     }
 
     #[test]

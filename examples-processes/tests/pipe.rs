@@ -48,6 +48,11 @@ fn request_reply_round_trip_works_and_its_latency_is_printed() {
         out.contains("sent Square(12), got back Squared(144)"),
         "{out}"
     );
+    // A square too big for a u64 is an error reply, and the server goes on.
+    assert!(
+        out.contains("sent Square(4294967296), got back TooBig(4294967296)"),
+        "{out}"
+    );
     assert!(out.contains("request/reply round trip works"), "{out}");
     let line = lines_with(&out, "round trip over the socket pair:")[0];
     assert!(number_after(line, "mean").is_some_and(|t| t > 0.0), "{out}");

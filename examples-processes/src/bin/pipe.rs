@@ -76,6 +76,8 @@ enum Request {
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 enum Reply {
     Squared(u64),
+    /// The square does not fit in a u64: an answer, not a crash.
+    TooBig(u64),
     Echoed(String),
     Bye,
 }
@@ -117,7 +119,11 @@ fn pipe_server() -> anyhow::Result<()> {
     let mut replies = stream;
     while let Some(request) = read_frame::<_, Request>(&mut requests)? {
         let reply = match request {
-            Request::Square(x) => Reply::Squared(x * x),
+            // Any u64 can arrive: a plain x * x would overflow (a panic in
+            // a debug build, a wrong answer in release).
+            Request::Square(x) => x
+                .checked_mul(x)
+                .map_or(Reply::TooBig(x), Reply::Squared),
             Request::Echo(text) => Reply::Echoed(text),
             Request::Stop => Reply::Bye,
         };
@@ -197,6 +203,14 @@ fn duplex(round_trips: u32) -> anyhow::Result<()> {
     let squared = ask(&mut requests, &mut replies, &Request::Square(12))?;
     say(format!("sent Square(12), got back {squared:?}"));
     ensure!(squared == Reply::Squared(144), "wrong reply: {squared:?}");
+    let too_big = ask(&mut requests, &mut replies, &Request::Square(1 << 32))?;
+    say(format!(
+        "sent Square(4294967296), got back {too_big:?} (its square needs 65 bits)"
+    ));
+    ensure!(
+        too_big == Reply::TooBig(1 << 32),
+        "wrong reply: {too_big:?}"
+    );
     say("request/reply round trip works");
 
     let mut trips = Vec::with_capacity(round_trips as usize);
@@ -205,7 +219,7 @@ fn duplex(round_trips: u32) -> anyhow::Result<()> {
         let reply = ask(&mut requests, &mut replies, &Request::Square(x))?;
         trips.push(start.elapsed());
         ensure!(
-            reply == Reply::Squared(x * x),
+            Some(&reply) == x.checked_mul(x).map(Reply::Squared).as_ref(),
             "wrong reply to Square({x}): {reply:?}"
         );
     }

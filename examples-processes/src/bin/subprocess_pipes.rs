@@ -219,7 +219,9 @@ fn short(op: &Op) -> String {
 
 /// Reads the child's replies on a thread, so the parent can wait for each
 /// with a deadline (a read on a pipe has none).
-fn reply_reader(mut stdout: impl Read + Send + 'static) -> Receiver<anyhow::Result<Reply>> {
+fn reply_reader(
+    mut stdout: impl Read + Send + 'static,
+) -> anyhow::Result<Receiver<anyhow::Result<Reply>>> {
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name("replies".into())
@@ -236,8 +238,8 @@ fn reply_reader(mut stdout: impl Read + Send + 'static) -> Receiver<anyhow::Resu
                 }
             }
         })
-        .expect("start the reply reader thread");
-    rx
+        .context("cannot start the reply reader thread")?;
+    Ok(rx)
 }
 
 /// The parent's expectation for one request, computed here, not in the child.
@@ -264,7 +266,7 @@ fn client(args: &Args) -> anyhow::Result<()> {
         .stderr(Stdio::inherit());
     let mut server = Child::spawn(&mut command, "hijo")?;
     let mut to_child = server.take_stdin().context("child stdin")?;
-    let replies = reply_reader(server.take_stdout().context("child stdout")?);
+    let replies = reply_reader(server.take_stdout().context("child stdout")?)?;
     let limit = Duration::from_millis(args.timeout_ms);
     say_as(
         "padre",
