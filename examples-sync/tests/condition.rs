@@ -105,3 +105,19 @@ fn a_buffer_big_enough_for_everything_never_makes_a_proveedor_wait() {
         "{out}"
     );
 }
+
+#[test]
+fn a_total_too_big_to_audit_is_refused_clearly() {
+    let output = Command::new(env!("CARGO_BIN_EXE_condition"))
+        .args(["--producers", "64", "--items", "1000000"])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .expect("run condition");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--producers x --items is 64000000"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -79,3 +79,19 @@ fn a_one_slot_queue_and_one_consumer_still_deliver_everything() {
         assert_exact(&out, label, 1200.0);
     }
 }
+
+#[test]
+fn a_total_too_big_to_audit_is_refused_clearly() {
+    let output = Command::new(env!("CARGO_BIN_EXE_queue"))
+        .args(["--producers", "64", "--items", "10000000"])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .expect("run queue");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--producers x --items is 640000000"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

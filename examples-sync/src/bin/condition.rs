@@ -48,7 +48,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, ensure};
 use clap::Parser;
 use examples_sync::audit::{Item, audit};
 use examples_sync::{BoundedQueue, GetTimeoutError, PutTimeoutError};
@@ -81,6 +81,10 @@ struct Args {
     #[arg(long)]
     quiet: bool,
 }
+
+/// The most items (over all proveedores) one run may make: each is kept
+/// for the audit.
+const MAX_TOTAL_ITEMS: u64 = 10_000_000;
 
 /// How often each side found the buffer unusable and had to wait: counted,
 /// so the closing lines say what happened in this run, not what usually does.
@@ -175,6 +179,14 @@ fn times(n: usize) -> String {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     shared::output::start(); // the clock of the printed lines starts now
+    // Every item is kept by its cliente for the audit: bound the total, not
+    // only each flag, so a huge product is a clear refusal, not a crash
+    // when memory runs out.
+    ensure!(
+        args.producers * args.items <= MAX_TOTAL_ITEMS,
+        "--producers x --items is {}, more than the {MAX_TOTAL_ITEMS} items this example can audit",
+        args.producers * args.items
+    );
     let producers = usize::try_from(args.producers)?;
     let items = usize::try_from(args.items)?;
     let buffer = BoundedQueue::new(usize::try_from(args.capacity)?);

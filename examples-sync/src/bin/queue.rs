@@ -43,7 +43,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 
-use anyhow::Context;
+use anyhow::{Context, ensure};
 use clap::Parser;
 use examples_sync::BoundedQueue;
 use examples_sync::audit::{Audit, Item, audit};
@@ -67,6 +67,10 @@ struct Args {
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     capacity: u64,
 }
+
+/// The most items (over all producers) one run may make: each is kept for
+/// the audit.
+const MAX_TOTAL_ITEMS: u64 = 10_000_000;
 
 #[derive(Clone, Copy)]
 struct Shape {
@@ -266,6 +270,15 @@ fn hand_built(shape: Shape) -> anyhow::Result<(Audit, usize)> {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // Every item is kept by its consumer for the audit (16 bytes each, and
+    // more in the audit's table): bound the total, not only each flag, so
+    // 64 producers x 10,000,000 items is a clear refusal, not a crash
+    // when memory runs out.
+    ensure!(
+        args.producers * args.items <= MAX_TOTAL_ITEMS,
+        "--producers x --items is {}, more than the {MAX_TOTAL_ITEMS} items this example can audit",
+        args.producers * args.items
+    );
     shared::output::start(); // the clock of the printed lines starts now
     let shape = Shape {
         producers: usize::try_from(args.producers)?,
