@@ -986,9 +986,8 @@ mod tests {
                 panic!("the payload's Drop panicked");
             }
         }
-        let outer = std::panic::catch_unwind(|| {
-            code_or_101(|| std::panic::panic_any(PanicsWhenDropped))
-        });
+        let outer =
+            std::panic::catch_unwind(|| code_or_101(|| std::panic::panic_any(PanicsWhenDropped)));
         assert_eq!(outer.ok(), Some(101), "an unwinding escaped");
         assert_eq!(code_or_101(|| 7), 7);
     }

@@ -287,7 +287,10 @@ impl Proxy {
     }
 
     /// Waits for the server's `Connected` on a fresh link.
-    fn connected(control: IpcSender<Control>, (calls, replies): Ends) -> Result<Proxy, ManagerError> {
+    fn connected(
+        control: IpcSender<Control>,
+        (calls, replies): Ends,
+    ) -> Result<Proxy, ManagerError> {
         match wait_reply(&replies, CONNECT_SEQ, CALL_LIMIT)? {
             Reply::Connected(object) => Ok(Proxy {
                 object,

@@ -536,7 +536,11 @@ mod tests {
             "{result:?}"
         );
         drop(pool);
-        assert_eq!(worker.join().unwrap(), 1, "a task was sent after the cancel");
+        assert_eq!(
+            worker.join().unwrap(),
+            1,
+            "a task was sent after the cancel"
+        );
     }
 
     #[test]

@@ -993,8 +993,7 @@ mod linux {
         #[allow(clippy::zombie_processes)]
         #[test]
         fn the_master_reaps_its_workers_only() {
-            let mut master =
-                Master::new(Config::default(), &[("svc".to_string(), 1)]).unwrap();
+            let mut master = Master::new(Config::default(), &[("svc".to_string(), 1)]).unwrap();
             // A child of this process that is not a worker, already ended...
             let mut stranger = Command::new("true").spawn().unwrap();
             let stranger_pid = stranger.id() as i32;
@@ -1022,8 +1021,7 @@ mod linux {
             // This test's thread: the mask changes are its own.
             let before = SigSet::thread_get_mask().unwrap();
             assert!(!before.contains(Signal::SIGTERM));
-            let mut master =
-                Master::new(Config::default(), &[("svc".to_string(), 1)]).unwrap();
+            let mut master = Master::new(Config::default(), &[("svc".to_string(), 1)]).unwrap();
             assert!(SigSet::thread_get_mask().unwrap().contains(Signal::SIGTERM));
             // Stand in for a worker the master started, as an early return
             // from `run` would leave it.
@@ -1043,7 +1041,11 @@ mod linux {
                 Signal::SIGHUP,
                 Signal::SIGCHLD,
             ] {
-                assert_eq!(after.contains(signal), before.contains(signal), "{signal:?}");
+                assert_eq!(
+                    after.contains(signal),
+                    before.contains(signal),
+                    "{signal:?}"
+                );
             }
         }
     }

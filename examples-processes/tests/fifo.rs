@@ -73,7 +73,11 @@ fn the_message_crosses_and_the_fifo_is_removed_even_on_error() {
         .output()
         .expect("run fifo");
     let out = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(
         out.contains("10000 of 10000 lines crossed the FIFO") && out.contains("crossed: yes"),
         "{}",
@@ -94,7 +98,9 @@ fn the_message_crosses_and_the_fifo_is_removed_even_on_error() {
         .timeout(Duration::from_secs(30))
         .assert()
         .success()
-        .stdout(predicate::str::contains("received: line 2 of 2: --hola (from pid"));
+        .stdout(predicate::str::contains(
+            "received: line 2 of 2: --hola (from pid",
+        ));
     assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
 
     // Error path: the writer fails before opening; no hang, FIFO removed.

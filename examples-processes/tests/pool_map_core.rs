@@ -20,7 +20,9 @@ fn the_crash_demo_leaves_no_core_file() {
     let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
     let pattern = pattern.trim();
     if pattern.starts_with('|') || pattern.contains('/') {
-        eprintln!("core_pattern is {pattern:?}: core files do not land in the working directory; not checked");
+        eprintln!(
+            "core_pattern is {pattern:?}: core files do not land in the working directory; not checked"
+        );
         return;
     }
     let (_, hard) = getrlimit(Resource::RLIMIT_CORE).expect("getrlimit");
@@ -42,7 +44,10 @@ fn the_crash_demo_leaves_no_core_file() {
         .expect("run pool_map");
     assert!(output.status.success(), "{output:?}");
     let out = String::from_utf8_lossy(&output.stdout);
-    assert!(out.contains("task 1: error:") && out.contains("SIGABRT"), "{out}");
+    assert!(
+        out.contains("task 1: error:") && out.contains("SIGABRT"),
+        "{out}"
+    );
     let left: Vec<_> = std::fs::read_dir(&dir)
         .expect("read the test dir")
         .flatten()

@@ -73,7 +73,11 @@ fn forked_child_writes_at_the_same_address_and_the_parent_keeps_its_value() {
     assert_eq!(address(child_after), addr, "{out}");
     assert_eq!(address(parent_after), addr, "{out}");
     // ...holding two different values.
-    assert_eq!(number_after(child_after, "counter ="), Some(1234.0), "{out}");
+    assert_eq!(
+        number_after(child_after, "counter ="),
+        Some(1234.0),
+        "{out}"
+    );
     assert_eq!(number_after(parent_after, "counter ="), Some(7.0), "{out}");
     assert_ne!(
         number_after(child_after, "] pid"),

@@ -68,7 +68,10 @@ fn replies_match_requests_and_a_malformed_message_gets_an_error() {
         out.contains("a pickle that would run `echo pwned` in pickle.loads"),
         "{out}"
     );
-    assert!(!out.contains("\npwned") && !err.contains("\npwned"), "{out}{err}");
+    assert!(
+        !out.contains("\npwned") && !err.contains("\npwned"),
+        "{out}{err}"
+    );
     assert!(
         err.contains("replying with an error and serving on"),
         "{err}"

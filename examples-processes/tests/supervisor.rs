@@ -90,7 +90,9 @@ fn a_killed_worker_comes_back_and_sigterm_leaves_no_child() {
         );
     }
     assert!(
-        out.contains("all workers stopped: 2 left by themselves, 0 failed, 0 killed; children left: 0"),
+        out.contains(
+            "all workers stopped: 2 left by themselves, 0 failed, 0 killed; children left: 0"
+        ),
         "{out}"
     );
 }

@@ -48,7 +48,9 @@ fn a_worker_that_fails_when_stopped_is_not_counted_as_graceful() {
         "{out}"
     );
     assert!(
-        out.contains("all workers stopped: 1 left by themselves, 1 failed, 0 killed; children left: 0"),
+        out.contains(
+            "all workers stopped: 1 left by themselves, 1 failed, 0 killed; children left: 0"
+        ),
         "{out}"
     );
     assert!(

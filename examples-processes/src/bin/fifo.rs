@@ -160,7 +160,10 @@ fn open_for_writing(fifo: &Path) -> anyhow::Result<File> {
     {
         Ok(out) => out,
         Err(error) if error.raw_os_error() == Some(Errno::ENXIO as i32) => {
-            bail!("no reader has {} open (ENXIO): nobody would read what I write", fifo.display())
+            bail!(
+                "no reader has {} open (ENXIO): nobody would read what I write",
+                fifo.display()
+            )
         }
         Err(error) => {
             return Err(error).with_context(|| format!("writer cannot open {}", fifo.display()));
@@ -204,11 +207,7 @@ fn writer(fifo: &Path, args: &Args) -> anyhow::Result<()> {
 
 /// Reads everything the writer sends, with a deadline, never blocking in
 /// `open` or `read`: returns the lines once the writer closes its end.
-fn read_all(
-    input: &mut File,
-    writer: &mut Child,
-    limit: Duration,
-) -> anyhow::Result<Vec<String>> {
+fn read_all(input: &mut File, writer: &mut Child, limit: Duration) -> anyhow::Result<Vec<String>> {
     let until = Instant::now() + limit;
     let mut lines = Vec::new();
     // Bytes read but not yet part of a complete line. Each read looks only

@@ -121,9 +121,7 @@ fn pipe_server() -> anyhow::Result<()> {
         let reply = match request {
             // Any u64 can arrive: a plain x * x would overflow (a panic in
             // a debug build, a wrong answer in release).
-            Request::Square(x) => x
-                .checked_mul(x)
-                .map_or(Reply::TooBig(x), Reply::Squared),
+            Request::Square(x) => x.checked_mul(x).map_or(Reply::TooBig(x), Reply::Squared),
             Request::Echo(text) => Reply::Echoed(text),
             Request::Stop => Reply::Bye,
         };

@@ -80,11 +80,8 @@ impl Task for Job {
             Job::Crash => {
                 // A crash on purpose should not leave a core file behind:
                 // the core size limit goes to 0 first (this worker only).
-                let _ = nix::sys::resource::setrlimit(
-                    nix::sys::resource::Resource::RLIMIT_CORE,
-                    0,
-                    0,
-                );
+                let _ =
+                    nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_CORE, 0, 0);
                 std::process::abort()
             }
         }

@@ -192,12 +192,16 @@ fn main() -> anyhow::Result<()> {
          ({}).",
         if unchanged { "unchanged" } else { "CHANGED?!" }
     );
-    println!("Each proceso has its own context: the forked child wrote {new_value} at the very address");
+    println!(
+        "Each proceso has its own context: the forked child wrote {new_value} at the very address"
+    );
     println!(
         "where the parent still reads {counter} ({:p}): the same virtual address in two address",
         &counter
     );
-    println!("spaces, two copies of the memory. A spawned child starts from the program's initial values");
+    println!(
+        "spaces, two copies of the memory. A spawned child starts from the program's initial values"
+    );
     println!("({INITIAL_COUNTER}), not from what the parent set at run time ({counter_before}).");
     ensure!(
         unchanged,
