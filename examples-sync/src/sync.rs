@@ -27,11 +27,11 @@ pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
 // The queue's spin-before-sleep reads a length hint without the lock.
 // Under loom the hint is loom's atomic, so the model runs the spin and
 // explores its loads (each a point where another thread may run, each
-// possibly stale). The pauses between loads stay std's on purpose: loom's
-// `yield_now` / `spin_loop` mean "let the others run first", which would
-// stop loom from exploring the interleavings where a hilo goes to sleep on
-// the Condvar while the others still have work: exactly the ones where a
-// lost wake-up hides.
+// possibly stale). The pauses between loads are left out under loom, not
+// replaced by loom's: loom's `yield_now` / `spin_loop` mean "let the others
+// run first", which would stop loom from exploring the interleavings where
+// a hilo goes to sleep on the Condvar while the others still have work:
+// exactly the ones where a lost wake-up hides.
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::AtomicUsize;
 #[cfg(not(loom))]
