@@ -2,13 +2,12 @@
 //! example, the notes section it ports, and what it shows.
 #![forbid(unsafe_code)]
 
+use shared::output::text;
+
 fn main() {
-    print!(
-        "{}",
-        shared::index::render(
-            "examples-threads",
-            "hilos (threads), concurrent.futures and the GIL, in Rust",
-            examples_threads::EXAMPLES,
-        )
-    );
+    text(shared::index::render(
+        "examples-threads",
+        "hilos (threads), concurrent.futures and the GIL, in Rust",
+        examples_threads::EXAMPLES,
+    ));
 }

@@ -59,6 +59,24 @@ pub fn say_as(who: &str, message: impl AsRef<str>) {
     let _ = out.flush();
 }
 
+/// Prints a plain line, untagged (tables, closing sentences). Unlike
+/// `println!`, a closed stdout (`cargo run ... | head`) is not a panic: Rust
+/// ignores SIGPIPE, so the write fails, and `println!` would turn that
+/// failure into "failed printing to stdout: Broken pipe". Here the line is
+/// simply lost, as nobody is reading.
+pub fn line(text: impl AsRef<str>) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", text.as_ref());
+}
+
+/// Prints `text` as it is (a rendered table or chart that ends in its own
+/// newline); a closed stdout is not an error, as for [`line`].
+pub fn text(text: impl AsRef<str>) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_ref().as_bytes());
+    let _ = out.flush();
+}
+
 /// A section title, so long outputs read as chapters.
 pub fn heading(title: &str) {
     let mut out = std::io::stdout().lock();

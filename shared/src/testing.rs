@@ -63,6 +63,60 @@ pub fn sibling_binary(name: &str) -> PathBuf {
     profile_dir.join(name)
 }
 
+/// Runs `binary` with `args` and its stdout a pipe nobody reads (as under
+/// `cargo run ... | head` once head has exited). It must end quietly: exit
+/// status 0, no "failed printing to stdout" panic. Returns what went wrong.
+pub fn closed_stdout_problems(binary: &Path, args: &[&str]) -> Vec<String> {
+    let name = binary.display();
+    let (reader, writer) = match io::pipe() {
+        Ok(pipe) => pipe,
+        Err(e) => return vec![format!("{name}: no pipe: {e}")],
+    };
+    drop(reader);
+    let mut command = Command::new(binary);
+    command.args(args).stdout(writer);
+    let mut child = match command.stdin(Stdio::null()).stderr(Stdio::piped()).spawn() {
+        Ok(child) => child,
+        Err(e) => return vec![format!("{name}: {e}")],
+    };
+    // Drop our copy of the write end (held by `command`), so only the child has it.
+    drop(command);
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let err_reader = thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > Duration::from_secs(60) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return vec![format!(
+                    "{name}: still running after 60 s with stdout closed"
+                )];
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(5)),
+            Err(e) => return vec![format!("{name}: {e}")],
+        }
+    };
+    let stderr = err_reader.join().unwrap_or_default();
+    let mut problems = Vec::new();
+    // The signature of println! on a closed stdout. (A panic of main itself
+    // shows as a failed exit below; examples may panic on purpose in a hilo.)
+    if stderr.contains("failed printing to stdout") {
+        problems.push(format!("{name} panicked with stdout closed:\n{stderr}"));
+    }
+    if !status.success() {
+        problems.push(format!(
+            "{name} failed with stdout closed ({status}):\n{stderr}"
+        ));
+    }
+    problems
+}
+
 /// What is wrong with a binary's command line, if anything: `--help` must
 /// succeed and print a usage; a bad flag must exit with code 2 and clap's
 /// message, never a panic.

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use shared::output::{heading, say};
+use shared::output::{heading, line, say};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -81,14 +81,14 @@ fn main() -> anyhow::Result<()> {
         .context("the detached worker never started")?;
     say("main: returning now, without waiting for the detached worker");
 
-    println!();
-    println!(
+    line("");
+    line(format!(
         "What you saw: the joined worker printed all {} steps and 'finished'.",
         args.steps
-    );
-    println!("The detached one printed its first step, then the process ended with main:");
-    println!("its other steps and its 'finished' line never happen. Rust threads all");
-    println!("behave like Python daemon threads; join is how you wait for one.");
+    ));
+    line("The detached one printed its first step, then the process ended with main:");
+    line("its other steps and its 'finished' line never happen. Rust threads all");
+    line("behave like Python daemon threads; join is how you wait for one.");
     Ok(())
     // main returns: the process exits, the detached thread dies mid-sleep.
 }

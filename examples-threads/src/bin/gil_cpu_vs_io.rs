@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use examples_threads::gil::{DEFAULT_SWITCH_EVERY, Gil};
-use shared::output::heading;
+use shared::output::{heading, line, text};
 use shared::timeline::{Kind, Timeline, terminal_width};
 use shared::timing::{Comparison, measure};
 use shared::workload::{DEFAULT_JOBS, DEFAULT_N, expected_sums, seed_for, sum_random};
@@ -122,7 +122,7 @@ fn main() -> anyhow::Result<()> {
     let threads = args.threads.map_or(cores, |t| t as usize);
     let jobs = args.jobs as usize;
     let width = terminal_width();
-    println!(
+    line(format!(
         "{jobs} jobs x sum of {} random ints; {threads} threads; {cores} cores; {}",
         args.n,
         if cfg!(debug_assertions) {
@@ -130,7 +130,7 @@ fn main() -> anyhow::Result<()> {
         } else {
             "release build"
         }
-    );
+    ));
 
     heading("CPU-bound: the notes' job");
     let expected = expected_sums(jobs, args.n);
@@ -161,15 +161,15 @@ fn main() -> anyhow::Result<()> {
         })
     });
     cpu.add_checked(m, &sums, &expected);
-    print!("{}", cpu.render());
+    text(cpu.render());
     anyhow::ensure!(cpu.all_correct(), "a threaded run computed a wrong sum");
 
-    println!("\nFree threads (each # is CPU work; columns with two # ran in parallel):");
-    print!("{}", free_timeline.render(width));
-    println!(
-        "\nBehind the GIL (the hilos take turns, . while waiting for the GIL; never two # in one column):"
+    line("\nFree threads (each # is CPU work; columns with two # ran in parallel):");
+    text(free_timeline.render(width));
+    line(
+        "\nBehind the GIL (the hilos take turns, . while waiting for the GIL; never two # in one column):",
     );
-    print!("{}", gil_timeline.render(width));
+    text(gil_timeline.render(width));
 
     heading("I/O-bound: waits (a stand-in for requests)");
     let wait = Duration::from_millis(args.io_ms);
@@ -192,53 +192,55 @@ fn main() -> anyhow::Result<()> {
         io_on_threads(tasks, Some(&gil), wait, &io_gil)
     });
     io.add_checked(m, &(), &());
-    print!("{}", io.render());
-    println!("\nI/O behind the GIL (~ waits overlap: the GIL is released while waiting):");
-    print!("{}", io_gil.render(width));
+    text(io.render());
+    line("\nI/O behind the GIL (~ waits overlap: the GIL is released while waiting):");
+    text(io_gil.render(width));
 
     let speedup = |c: &Comparison, label: &str| c.speedup(label).unwrap_or(f64::NAN);
-    println!();
-    println!(
+    line("");
+    line(format!(
         "most hilos computing at the same instant, free: {}",
         free_timeline.max_overlap(Kind::Cpu)
-    );
-    println!(
+    ));
+    line(format!(
         "most hilos computing at the same instant, behind the GIL: {}",
         gil_timeline.max_overlap(Kind::Cpu)
-    );
-    println!(
+    ));
+    line(format!(
         "speed-up, CPU, threads free: {:.2}x",
         speedup(&cpu, &free_label)
-    );
-    println!(
+    ));
+    line(format!(
         "speed-up, CPU, threads behind the GIL: {:.2}x",
         speedup(&cpu, &gil_label)
-    );
-    println!(
+    ));
+    line(format!(
         "speed-up, I/O, threads free: {:.2}x",
         speedup(&io, &format!("{tasks} threads, free"))
-    );
-    println!(
+    ));
+    line(format!(
         "speed-up, I/O, threads behind the GIL: {:.2}x",
         speedup(&io, &format!("{tasks} threads behind a GIL"))
-    );
+    ));
     let free = speedup(&cpu, &free_label);
     let behind = speedup(&cpu, &gil_label);
-    println!();
-    println!(
+    line("");
+    line(format!(
         "What you saw: with no GIL, the CPU job on {threads} thread(s) ran {free:.2}x as fast as on one"
-    );
-    println!("({cores} core(s) here: a thread per core is the most that helps).");
-    println!(
+    ));
+    line(format!(
+        "({cores} core(s) here: a thread per core is the most that helps)."
+    ));
+    line(format!(
         "Behind one global lock the same threads took turns: {behind:.2}x, which is CPython's case."
-    );
+    ));
     if behind < 0.9 {
-        println!("Slower than one thread, even: every hand-over of the lock wakes the other");
-        println!("thread, and that costs. David Beazley, whose talk notes 004 follow, measured");
-        println!("the same for CPython's GIL on multicore machines.");
+        line("Slower than one thread, even: every hand-over of the lock wakes the other");
+        line("thread, and that costs. David Beazley, whose talk notes 004 follow, measured");
+        line("the same for CPython's GIL on multicore machines.");
     }
-    println!("I/O waits overlapped in both cases, because nobody holds the lock while");
-    println!("waiting. Whatever the speed, every sum was checked against the sequential");
-    println!("answer before its time was shown.");
+    line("I/O waits overlapped in both cases, because nobody holds the lock while");
+    line("waiting. Whatever the speed, every sum was checked against the sequential");
+    line("answer before its time was shown.");
     Ok(())
 }

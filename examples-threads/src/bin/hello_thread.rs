@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use shared::output::{heading, say};
+use shared::output::{heading, line, say};
 
 #[derive(Parser, Debug)]
 #[command(about = "Start a hilo, keep main busy meanwhile, then join it")]
@@ -79,12 +79,12 @@ fn main() -> anyhow::Result<()> {
         "Hilo principal: after join, the worker finished all {done} steps"
     ));
 
-    println!();
-    println!("What you saw: spawn started each hilo at once; main printed while they ran,");
-    println!("in an order the scheduler chose; join made main wait, so its last line");
-    println!(
+    line("");
+    line("What you saw: spawn started each hilo at once; main printed while they ran,");
+    line("in an order the scheduler chose; join made main wait, so its last line");
+    line(format!(
         "always comes after the worker's last step ({done} of {}).",
         args.steps
-    );
+    ));
     Ok(())
 }

@@ -30,7 +30,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use shared::http::{SlowServer, get};
-use shared::output::{heading, say};
+use shared::output::{heading, line, say, text};
 use shared::timing::{Comparison, format_duration, measure};
 
 #[derive(Parser, Debug)]
@@ -57,10 +57,10 @@ fn main() -> anyhow::Result<()> {
         .context("could not start the local server on 127.0.0.1")?;
     let url = server.url();
     let n = args.requests as usize;
-    println!(
+    line(format!(
         "local server at {url}, answering each GET after {} ms",
         args.delay_ms
-    );
+    ));
     let all_ok = vec![200u16; n];
     let mut table = Comparison::new();
 
@@ -93,23 +93,29 @@ fn main() -> anyhow::Result<()> {
     let threaded = m.wall;
     table.add_checked(m, &statuses?, &all_ok);
 
-    println!();
-    print!("{}", table.render());
+    line("");
+    text(table.render());
     anyhow::ensure!(table.all_correct(), "a request did not answer 200");
     let served = server.served();
     server.shutdown();
-    println!("requests served by the local server: {served}");
-    println!("sequential took: {:.1} ms", sequential.as_secs_f64() * 1e3);
-    println!("threaded took: {:.1} ms", threaded.as_secs_f64() * 1e3);
-    println!();
-    println!(
+    line(format!("requests served by the local server: {served}"));
+    line(format!(
+        "sequential took: {:.1} ms",
+        sequential.as_secs_f64() * 1e3
+    ));
+    line(format!(
+        "threaded took: {:.1} ms",
+        threaded.as_secs_f64() * 1e3
+    ));
+    line("");
+    line(format!(
         "What you saw: one after another, {n} requests took about {n} x {} ms = {};",
         args.delay_ms,
         format_duration(sequential)
-    );
-    println!(
+    ));
+    line(format!(
         "in {n} hilos they waited at the same time and took about one request: {}.",
         format_duration(threaded)
-    );
+    ));
     Ok(())
 }

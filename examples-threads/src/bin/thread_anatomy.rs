@@ -39,7 +39,7 @@ use clap::Parser;
 use examples_threads::os_threads::{
     OsInfoError, OsThread, current_tid, state_in_words, thread_info,
 };
-use shared::output::say;
+use shared::output::{line, say};
 
 #[derive(Parser, Debug)]
 #[command(about = "Show a hilo's id, name, stack, state and context switches, read from the OS")]
@@ -99,8 +99,8 @@ fn my_voluntary_switches() -> u64 {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if let Err(OsInfoError::Unsupported) = current_tid() {
-        println!(
-            "Reading a thread's state needs Linux's /proc; this system has none. Nothing to show."
+        line(
+            "Reading a thread's state needs Linux's /proc; this system has none. Nothing to show.",
         );
         return Ok(());
     }
@@ -193,14 +193,14 @@ fn main() -> anyhow::Result<()> {
     orders_tx.send(Order::Finish).ok();
     handle.join().expect("the hilo panicked");
 
-    println!();
-    println!(
+    line("");
+    line(format!(
         "What you saw: the hilo was '{}' while waiting and '{}' while computing;",
         parked.state, running.state
-    );
-    println!(
+    ));
+    line(format!(
         "each of its {} sleeps gave the CPU away, and the kernel counted {grew} voluntary context switches.",
         args.sleeps
-    );
+    ));
     Ok(())
 }

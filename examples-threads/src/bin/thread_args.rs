@@ -25,7 +25,7 @@ use std::thread;
 
 use anyhow::Context;
 use clap::Parser;
-use shared::output::{heading, say};
+use shared::output::{heading, line, say};
 
 #[derive(Parser, Debug)]
 #[command(about = "Arguments into hilos (move), results out (join), borrowing with scoped threads")]
@@ -104,16 +104,16 @@ fn main() -> anyhow::Result<()> {
     say(format!("sum by scoped threads borrowing: {scoped}"));
     say(format!("sum by a plain loop: {expected}"));
 
-    println!();
+    line("");
     let all_right = by_threads == expected && scoped == expected;
-    println!(
+    line(format!(
         "What you saw: {} hilos each got their range by move and returned a partial sum through join;",
         args.threads
-    );
-    println!(
+    ));
+    line(format!(
         "scoped hilos borrowed slices of one Vec. Both totals {} the plain loop's ({expected}).",
         if all_right { "equal" } else { "DO NOT equal" }
-    );
+    ));
     anyhow::ensure!(all_right, "a threaded sum differs from the sequential one");
     Ok(())
 }

@@ -27,7 +27,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use examples_threads::os_threads::{OsInfoError, thread_count};
-use shared::output::{say, thread_name};
+use shared::output::{line, say, thread_name};
 
 #[derive(Parser, Debug)]
 #[command(about = "Print pid, live thread count (from the OS) and the current thread's name")]
@@ -57,8 +57,8 @@ fn main() -> anyhow::Result<()> {
     let before = match print_thread_details() {
         Ok(count) => count,
         Err(OsInfoError::Unsupported) => {
-            println!(
-                "Counting threads needs Linux's /proc; this system has none. Nothing else to show."
+            line(
+                "Counting threads needs Linux's /proc; this system has none. Nothing else to show.",
             );
             return Ok(());
         }
@@ -89,13 +89,11 @@ fn main() -> anyhow::Result<()> {
     let after = thread_count()?;
     say(format!("threads alive after join: {after}"));
 
-    println!();
-    println!(
+    line("");
+    line(format!(
         "What you saw: {before} thread(s) at the start (the hilo principal, named \"main\"), \
          {during} while the second hilo lived, {after} after join."
-    );
-    println!(
-        "Python's active_count() counts Python threads; the OS count here counts every thread."
-    );
+    ));
+    line("Python's active_count() counts Python threads; the OS count here counts every thread.");
     Ok(())
 }

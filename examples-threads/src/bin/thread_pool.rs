@@ -37,7 +37,7 @@ use std::time::Duration;
 use clap::Parser;
 use examples_threads::pool::{ThreadPool, as_completed, wait_all};
 use rayon::prelude::*;
-use shared::output::{heading, say};
+use shared::output::{heading, line, say};
 use shared::workload::WyRand;
 
 #[derive(Parser, Debug)]
@@ -259,19 +259,23 @@ fn main() -> anyhow::Result<()> {
         "rayon scope + channel, inputs in completion order: {finish:?}"
     ));
 
-    println!();
+    line("");
     if finish_order == inputs {
-        println!("What you saw: the tasks happened to finish in input order this time, and map");
-        println!("returned the results in that same order.");
+        line("What you saw: the tasks happened to finish in input order this time, and map");
+        line("returned the results in that same order.");
     } else {
-        println!("What you saw: the tasks finished in the order {finish_order:?}, yet map");
-        println!("returned the results in input order.");
+        line(format!(
+            "What you saw: the tasks finished in the order {finish_order:?}, yet map"
+        ));
+        line("returned the results in input order.");
     }
-    println!("as_completed handed them over as they finished: {completion_order:?}.");
-    println!(
+    line(format!(
+        "as_completed handed them over as they finished: {completion_order:?}."
+    ));
+    line(format!(
         "The panic became an Err and the pool kept working; {once} of {} tasks ran",
         once + not_once
-    );
-    println!("exactly once. rayon does the same map with par_iter.");
+    ));
+    line("exactly once. rayon does the same map with par_iter.");
     Ok(())
 }
