@@ -2,13 +2,12 @@
 //! every example, the notes section it ports, and what it shows.
 #![forbid(unsafe_code)]
 
+use shared::output::text;
+
 fn main() {
-    print!(
-        "{}",
-        shared::index::render(
-            "examples-processes",
-            "procesos (multiprocessing): Process, Pool, Manager, Queue, Pipe, shared memory, in Rust",
-            examples_processes::EXAMPLES,
-        )
-    );
+    text(shared::index::render(
+        "examples-processes",
+        "procesos (multiprocessing): Process, Pool, Manager, Queue, Pipe, shared memory, in Rust",
+        examples_processes::EXAMPLES,
+    ));
 }

@@ -57,7 +57,7 @@ use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::stat::Mode;
 use nix::unistd::mkfifo;
-use shared::output::{heading, say_as};
+use shared::output::{heading, line, say_as};
 
 /// The role of the re-executed child.
 const WRITER_ROLE: &str = "fifo-writer";
@@ -331,21 +331,21 @@ fn reader(args: &Args) -> anyhow::Result<()> {
     });
     drop(input);
     drop(fifo);
-    println!();
-    println!(
+    line("");
+    line(format!(
         "What you saw: {received} of {} lines crossed the FIFO from the writer (pid {}) to the reader (pid {}).",
         args.lines,
         writer.pid(),
         std::process::id()
-    );
-    println!(
+    ));
+    line(format!(
         "The message crossed: {}. The FIFO held no data itself (the kernel buffers it) and was removed.",
         if crossed && received == args.lines as usize {
             "yes"
         } else {
             "NO"
         }
-    );
+    ));
     anyhow::ensure!(exit.success(), "the writer failed ({exit})");
     anyhow::ensure!(
         crossed && received == args.lines as usize,

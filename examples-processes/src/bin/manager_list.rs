@@ -46,7 +46,7 @@ use clap::Parser;
 use examples_processes::child::{self, Child};
 use examples_processes::manager::{self, DictProxy, ListProxy, Manager, Value};
 use serde::{Deserialize, Serialize};
-use shared::output::{heading, say, say_as};
+use shared::output::{heading, line, say, say_as};
 use shared::timing::{format_duration, timed};
 use shared::workload::{expected_sums, seed_for, sum_random};
 
@@ -250,17 +250,19 @@ fn parent(args: &Args) -> anyhow::Result<()> {
     let exit = manager.shutdown()?;
     say(format!("manager server stopped and reaped: {exit}"));
 
-    println!();
-    println!(
+    line("");
+    line(format!(
         "What you saw: {right} of {} workers' sums arrived in the manager's list, each equal to",
         args.workers
-    );
-    println!("the sum expected for its seed; their order is the order the workers finished.");
-    println!(
+    ));
+    line("the sum expected for its seed; their order is the order the workers finished.");
+    line(format!(
         "Each proxy call is a message to another process and a reply back: {} per call here,",
         format_duration(per_call)
-    );
-    println!("about {ratio:.0} times a local push. That is the notes' latency: share through a");
-    println!("server when processes must, and send few, large messages rather than many small.");
+    ));
+    line(format!(
+        "about {ratio:.0} times a local push. That is the notes' latency: share through a"
+    ));
+    line("server when processes must, and send few, large messages rather than many small.");
     Ok(())
 }

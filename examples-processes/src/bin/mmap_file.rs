@@ -56,7 +56,7 @@ use anyhow::{Context, bail, ensure};
 use clap::Parser;
 use examples_processes::child::{self, Child, self_command};
 use nix::sys::mman::{MapFlags, MsFlags, ProtFlags, mmap, msync, munmap};
-use shared::output::{heading, say_as};
+use shared::output::{heading, line, say_as};
 
 /// The role of the re-executed child.
 const WRITER_ROLE: &str = "mmap-writer";
@@ -398,21 +398,21 @@ fn reader(args: &Args) -> anyhow::Result<()> {
     let matches = seen == args.message;
     drop(map);
     drop(temp);
-    println!();
-    println!(
+    line("");
+    line(format!(
         "What you saw: the writer proceso (pid {}) stored {} bytes in ITS mapping; the reader",
         writer.pid(),
         args.message.len()
-    );
-    println!(
+    ));
+    line(format!(
         "(pid {}) read them from ITS OWN mapping of the same file, with no read() or pipe:",
         std::process::id()
-    );
-    println!(
+    ));
+    line(format!(
         "reader saw the writer's bytes: {}. The file on disk holds them too: {}.",
         if matches { "yes" } else { "NO" },
         if same { "yes" } else { "NO" }
-    );
+    ));
     ensure!(matches && same, "the bytes differ");
     Ok(())
 }

@@ -51,7 +51,7 @@ use clap::Parser;
 use examples_processes::child::{self, Child};
 use examples_processes::wire::{read_frame, write_frame};
 use serde::{Deserialize, Serialize};
-use shared::output::{heading, say, say_as};
+use shared::output::{heading, line, say, say_as};
 use shared::timing::format_duration;
 
 const READER_ROLE: &str = "pipe-reader";
@@ -233,14 +233,14 @@ fn duplex(round_trips: u32) -> anyhow::Result<()> {
         format_duration(mean),
         format_duration(median)
     ));
-    println!();
-    println!("What you saw: values crossed a one-way pipe in order, and end-of-file came when");
-    println!("the only write end closed; on the socket pair each request got its reply, a");
-    println!(
+    line("");
+    line("What you saw: values crossed a one-way pipe in order, and end-of-file came when");
+    line("the only write end closed; on the socket pair each request got its reply, a");
+    line(format!(
         "round trip costing {} (median): a write and a read on each side, and each side",
         format_duration(median)
-    );
-    println!("waking the other process up, once each way.");
+    ));
+    line("waking the other process up, once each way.");
     Ok(())
 }
 

@@ -50,7 +50,7 @@ use examples_processes::child;
 use examples_processes::pool::{self, Pool, PoolError, Task, TaskError};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use shared::output::{heading, say};
+use shared::output::{heading, line, say};
 use shared::timing::{Comparison, format_duration, measure, timed};
 use shared::workload::{seed_for, sum_random};
 
@@ -192,9 +192,9 @@ fn compute_three_ways(
     let rayon_label = rayon_time.label.clone();
     table.add_checked(pool_time, &pooled, &expected);
     table.add_checked(rayon_time, &threaded, &expected);
-    println!("\n{}", table.render());
-    println!("(cpu counts this process only: the pool's work runs in its workers, so its row");
-    println!(" shows just the parent's cost of sending tasks and waiting for results.)");
+    line(format!("\n{}", table.render()));
+    line("(cpu counts this process only: the pool's work runs in its workers, so its row");
+    line(" shows just the parent's cost of sending tasks and waiting for results.)");
     anyhow::ensure!(
         table.all_correct(),
         "a way of computing gave a wrong result"
@@ -300,22 +300,22 @@ fn main() -> anyhow::Result<ExitCode> {
     }
     let (pool_speedup, rayon_speedup) = outcome?;
 
-    println!();
-    println!(
+    line("");
+    line(format!(
         "What you saw: map and starmap kept input order; on {} jobs, against one thread, the",
         args.jobs
-    );
-    println!(
+    ));
+    line(format!(
         "process pool's speed-up was {} and rayon's threads' {}, with the same results.",
         speedup_in_words(pool_speedup),
         speedup_in_words(rayon_speedup)
-    );
-    println!("Python needs processes for CPU work because of the GIL; Rust has none, so threads");
-    println!("(rayon) use every core with no processes to start and no data to serialise. Rust");
+    ));
+    line("Python needs processes for CPU work because of the GIL; Rust has none, so threads");
+    line("(rayon) use every core with no processes to start and no data to serialise. Rust");
     if args.no_crash_demo {
-        println!("still uses processes for isolation: a crashing worker takes down only itself.");
+        line("still uses processes for isolation: a crashing worker takes down only itself.");
     } else {
-        println!("still uses processes for isolation: the crashed worker took down only itself.");
+        line("still uses processes for isolation: the crashed worker took down only itself.");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -47,7 +47,7 @@ use std::time::Duration;
 use anyhow::ensure;
 use clap::Parser;
 use examples_processes::child::{self, Child, say_from_fork};
-use shared::output::{heading, say_as};
+use shared::output::{heading, line, say_as};
 
 /// The counter's value when the program starts: what a spawned child sees.
 const INITIAL_COUNTER: u64 = 0;
@@ -186,23 +186,25 @@ fn main() -> anyhow::Result<()> {
     );
 
     let unchanged = counter == counter_before && list == list_before;
-    println!();
-    println!(
+    line("");
+    line(format!(
         "What you saw: both children set counter = {new_value}; the parent's counter is still {counter} \
          ({}).",
         if unchanged { "unchanged" } else { "CHANGED?!" }
-    );
-    println!(
+    ));
+    line(format!(
         "Each proceso has its own context: the forked child wrote {new_value} at the very address"
-    );
-    println!(
+    ));
+    line(format!(
         "where the parent still reads {counter} ({:p}): the same virtual address in two address",
         &counter
+    ));
+    line(
+        "spaces, two copies of the memory. A spawned child starts from the program's initial values",
     );
-    println!(
-        "spaces, two copies of the memory. A spawned child starts from the program's initial values"
-    );
-    println!("({INITIAL_COUNTER}), not from what the parent set at run time ({counter_before}).");
+    line(format!(
+        "({INITIAL_COUNTER}), not from what the parent set at run time ({counter_before})."
+    ));
     ensure!(
         unchanged,
         "the parent's values changed: that would mean shared memory"

@@ -47,7 +47,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use examples_processes::child::{self, Child, say_from_fork};
-use shared::output::{heading, say, say_as};
+use shared::output::{heading, line, say, say_as};
 
 /// The role this binary plays when the "spawn" method re-executes it.
 const HELLO_ROLE: &str = "hello";
@@ -170,16 +170,16 @@ fn main() -> anyhow::Result<()> {
         by_spawn(join_timeout, pause)?;
     }
 
-    println!();
-    println!("What you saw: each child printed a pid different from the parent's, and the");
-    println!("parent's pid as its parent (getppid); the parent joined (reaped) each one.");
+    line("");
+    line("What you saw: each child printed a pid different from the parent's, and the");
+    line("parent's pid as its parent (getppid); the parent joined (reaped) each one.");
     if matches!(args.method, Method::Fork | Method::Both) {
-        println!("fork copied the running parent, even its clock: the child's elapsed time");
-        println!("goes on from the parent's.");
+        line("fork copied the running parent, even its clock: the child's elapsed time");
+        line("goes on from the parent's.");
     }
     if matches!(args.method, Method::Spawn | Method::Both) {
-        println!("spawn ran this program again from the top (its clock starts at 0 ms); the");
-        println!("role check at the top of main is Python's `if __name__ == '__main__'`.");
+        line("spawn ran this program again from the top (its clock starts at 0 ms); the");
+        line("role check at the top of main is Python's `if __name__ == '__main__'`.");
     }
     Ok(())
 }

@@ -49,7 +49,7 @@ use clap::Parser;
 use examples_processes::child::{self, Child};
 use ipc_channel::ipc::{self, IpcReceiver, IpcSender};
 use serde::{Deserialize, Serialize};
-use shared::output::{heading, say, say_as};
+use shared::output::{heading, line, say, say_as};
 
 const PRODUCER_ROLE: &str = "producer";
 const CONSUMER_ROLE: &str = "consumer";
@@ -250,12 +250,12 @@ fn parent(args: &Args) -> anyhow::Result<()> {
         "items were lost, duplicated or reordered"
     );
 
-    println!();
-    println!(
+    line("");
+    line(format!(
         "What you saw: {} items crossed from the producer's process to the consumer's, each",
         report.received
-    );
-    println!("once and in order (one sender, a FIFO channel); the sentinel told the consumer to");
-    println!("stop. The two processes' lines interleave as the scheduler ran them.");
+    ));
+    line("once and in order (one sender, a FIFO channel); the sentinel told the consumer to");
+    line("stop. The two processes' lines interleave as the scheduler ran them.");
     Ok(())
 }

@@ -56,7 +56,7 @@ use anyhow::{bail, ensure};
 use clap::Parser;
 use examples_processes::child::{Child, Exit, say_from_fork};
 use examples_processes::shmem::{Array, Locked, Value};
-use shared::output::{heading, say};
+use shared::output::{heading, line, say};
 use shared::timing::format_duration;
 
 #[derive(Parser, Debug)]
@@ -322,13 +322,13 @@ fn main() -> anyhow::Result<()> {
     for way in Way::ALL {
         rows.push(run_until_shown(way, &args)?);
     }
-    println!();
-    println!(
+    line("");
+    line(format!(
         "{:<34}  {:>12}  {:>12}  {:>12}  {:>10}  {:>4}",
         "how", "expected", "got", "lost", "time", "run"
-    );
+    ));
     for row in &rows {
-        println!(
+        line(format!(
             "{:<34}  {:>12}  {:>12}  {:>12}  {:>10}  {:>4}",
             row.way.label(),
             row.expected,
@@ -336,29 +336,27 @@ fn main() -> anyhow::Result<()> {
             row.lost(),
             format_duration(row.took),
             row.run
-        );
+        ));
     }
     let lost = |way: Way| rows.iter().find(|r| r.way == way).map_or(0, Row::lost);
-    println!();
+    line("");
     for row in &rows {
         say(format!("{}: lost {}", row.way.label(), row.lost()));
     }
-    println!();
-    println!(
-        "What you saw: the child's writes to the Value and the Array reached the parent (shared"
-    );
-    println!(
+    line("");
+    line("What you saw: the child's writes to the Value and the Array reached the parent (shared");
+    line(format!(
         "memory). Counting without a lock lost {} of {} updates, and with a std Mutex {}: each",
         lost(Way::NoLock),
         args.processes * args.iterations,
         lost(Way::StdMutex)
-    );
-    println!(
+    ));
+    line(format!(
         "process locked its own copy. fetch_add lost {} and the lock in shared memory lost {}:",
         lost(Way::Atomic),
         lost(Way::SharedLock)
-    );
-    println!("an indivisible update, or a lock that every process really shares.");
+    ));
+    line("an indivisible update, or a lock that every process really shares.");
     ensure!(
         lost(Way::Atomic) == 0 && lost(Way::SharedLock) == 0,
         "an update was lost under an atomic or a lock: that is a bug"

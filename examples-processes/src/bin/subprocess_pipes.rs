@@ -55,7 +55,7 @@ use clap::Parser;
 use examples_processes::child::{self, Child, self_command};
 use examples_processes::wire::{read_bytes_frame, write_bytes_frame};
 use serde::{Deserialize, Serialize};
-use shared::output::{elapsed, format_line, heading, say_as};
+use shared::output::{elapsed, format_line, heading, line, say_as};
 use shared::timing::format_duration;
 use shared::workload::{DEFAULT_N, seed_for, sum_random};
 
@@ -348,23 +348,23 @@ fn client(args: &Args) -> anyhow::Result<()> {
         format!("child proceso {} ended: {exit}", server.pid()),
     );
 
-    println!();
-    println!(
+    line("");
+    line(format!(
         "What you saw: {matched} of {total} replies matched their requests (same id, same value"
-    );
-    println!("as computed in the parent); the malformed message, a pickle that pickle.loads would");
-    println!("have run as `os.system('echo pwned')`, got an error reply here, not a panic,");
-    println!(
+    ));
+    line("as computed in the parent); the malformed message, a pickle that pickle.loads would");
+    line("have run as `os.system('echo pwned')`, got an error reply here, not a panic,");
+    line(format!(
         "and the child kept serving: {}. serde decoded only the declared types: data, never code.",
         if kept_serving { "yes" } else { "NO" }
-    );
+    ));
     if let Some((median, p90)) = round_trip {
-        println!(
+        line(format!(
             "Round trip (request + reply through two pipes, encode + decode): median {}, p90 {} over {} requests.",
             format_duration(median),
             format_duration(p90),
             args.pings
-        );
+        ));
     }
     ensure!(
         matched == total && exit.success(),

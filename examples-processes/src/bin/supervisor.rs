@@ -66,7 +66,7 @@ use examples_processes::supervisor::{
     Backoff, Config, ServiceManager, StopReason, WorkerContext, WorkerEnd, WorkerIdentity,
     run_worker,
 };
-use shared::output::{heading, say_as};
+use shared::output::{heading, line, say_as};
 
 /// The notes' service name: workers are `printer:0`, `printer:1`, ...
 const SERVICE: &str = "printer";
@@ -222,33 +222,33 @@ fn master(args: &Args) -> anyhow::Result<i32> {
     manager.add(SERVICE, args.workers)?;
     let outcome = manager.run().context("the supervisor failed")?;
 
-    println!();
+    line("");
     let how = match outcome.reason {
         StopReason::Terminate => "SIGTERM: workers were asked to stop (shutdown flag)",
         StopReason::Timer => "the --stop-after-ms timer: workers were asked to stop",
         StopReason::Interrupt => "SIGINT: workers were killed at once",
     };
-    println!(
+    line(format!(
         "What you saw: a master kept {} printer workers running;",
         args.workers
-    );
-    println!(
+    ));
+    line(format!(
         "it restarted {} dead workers and did {} SIGHUP reloads. It stopped on {how}:",
         outcome.restarts, outcome.reloads
-    );
-    println!(
+    ));
+    line(format!(
         "{} left by themselves (exit code 0), {} ended otherwise (another code, or a signal),",
         outcome.stopped_gracefully, outcome.ended_badly
-    );
-    println!(
+    ));
+    line(format!(
         "{} needed SIGKILL after the {} ms deadline.",
         outcome.killed, args.grace_ms
-    );
-    println!(
+    ));
+    line(format!(
         "The stop took {} ms. Children of the master left running or unreaped: {} (checked in /proc).",
         outcome.stop_took.as_millis(),
         outcome.leftovers
-    );
+    ));
     Ok(outcome.exit_code())
 }
 
