@@ -15,7 +15,6 @@
 //!   "proveedor y cliente", with timeouts and close.
 //! - [`counting`]: the shared counter, racy and fixed (race_condition, lock).
 //! - [`audit`]: did every item arrive exactly once, in order?
-//! - [`report`]: closing lines that survive a closed stdout (`| head`).
 //!
 //! The primitives are written against a small private shim (`src/sync.rs`):
 //! std's types normally, loom's under `--cfg loom`, so the
@@ -31,7 +30,6 @@ pub mod audit;
 pub mod counting;
 pub mod event;
 pub mod queue;
-pub mod report;
 pub mod semaphore;
 mod sync;
 

@@ -2,10 +2,10 @@
 //! example, the notes section it ports, and what it shows.
 #![forbid(unsafe_code)]
 
-use examples_sync::report;
+use shared::output;
 
 fn main() {
-    report::text(shared::index::render(
+    output::text(shared::index::render(
         "examples-sync",
         "sincronización: Lock, RLock, Semaphore, Event, Condition, Barrier, Queue, in Rust",
         examples_sync::EXAMPLES,

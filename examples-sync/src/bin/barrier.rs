@@ -29,14 +29,13 @@
 //!      cargo run -p examples-sync --bin barrier -- --threads 6 --phases 3 --work-ms 20
 #![forbid(unsafe_code)]
 
-use examples_sync::report;
 use std::sync::{Barrier, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
-use shared::output::{heading, say};
+use shared::output::{self, heading, say};
 use shared::timeline::{Kind, Timeline, terminal_width};
 
 #[derive(Parser, Debug)]
@@ -153,7 +152,7 @@ fn main() -> anyhow::Result<()> {
     })?;
 
     heading("2. Who worked (#) and who waited at the barrier (.)");
-    report::text(timeline.render(terminal_width()));
+    output::text(timeline.render(terminal_width()));
 
     heading("3. The check");
     let spans = record
@@ -180,15 +179,15 @@ fn main() -> anyhow::Result<()> {
     let ends: Vec<u128> = spans.iter().filter(|s| s.0 == 1).map(|s| s.3).collect();
     let first_end = ends.iter().min().copied().unwrap_or(0);
     let last_end = ends.iter().max().copied().unwrap_or(0);
-    report::line("");
-    report::line(format!(
+    output::line("");
+    output::line(format!(
         "What you saw: no hilo started a phase before all finished the one before: {}.",
         if all_ok { "yes" } else { "NO (WRONG)" }
     ));
-    report::line(format!(
+    output::line(format!(
         "In phase 1 the fastest hilo waited {} ms at the barrier ('.') for the slowest,",
         (last_end - first_end) / 1_000
     ));
-    report::line("then all went on together.");
+    output::line("then all went on together.");
     Ok(())
 }

@@ -31,9 +31,8 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
-use examples_sync::report;
 use examples_sync::{BoundedSemaphore, Semaphore};
-use shared::output::{heading, say};
+use shared::output::{self, heading, say};
 
 #[derive(Parser, Debug)]
 #[command(about = "A bounded semaphore refuses a release beyond its initial value")]
@@ -117,13 +116,13 @@ fn main() -> anyhow::Result<()> {
     let refused = extra.is_err() && early.is_err();
     let at_bound = sem.available() == sem.bound();
     let grew = plain.available() > permits;
-    report::line("");
+    output::line("");
     if refused {
-        report::line(format!(
+        output::line(format!(
             "What you saw: the bounded semaphore refused both releases beyond its {} permits",
             sem.bound()
         ));
-        report::line(format!(
+        output::line(format!(
             "(an Err, where Python raises ValueError), and its count {}.",
             if at_bound {
                 "never passed the bound"
@@ -132,12 +131,12 @@ fn main() -> anyhow::Result<()> {
             }
         ));
     } else {
-        report::line(
+        output::line(
             "What you saw: the bounded semaphore ACCEPTED a release beyond its bound (WRONG).",
         );
     }
     if grew {
-        report::line(format!(
+        output::line(format!(
             "The plain semaphore accepted the same release: it now lets {} hilos in, not {permits}.",
             plain.available()
         ));

@@ -43,7 +43,6 @@
 //!      cargo run -p examples-sync --bin condition -- --producers 3 --consumers 2 --items 20 --capacity 4
 #![forbid(unsafe_code)]
 
-use examples_sync::report;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
@@ -52,7 +51,7 @@ use anyhow::{Context, ensure};
 use clap::Parser;
 use examples_sync::audit::{Item, audit};
 use examples_sync::{BoundedQueue, GetTimeoutError, PutTimeoutError};
-use shared::output::{heading, say};
+use shared::output::{self, heading, say};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -252,8 +251,8 @@ fn main() -> anyhow::Result<()> {
     say(format!("puts that found the buffer full: {full}"));
     say(format!("gets that found the buffer empty: {empty}"));
 
-    report::line("");
-    report::line(format!(
+    output::line("");
+    output::line(format!(
         "What you saw: {} items produced, {} consumed, {} lost, {} duplicated, {} out of order{}",
         tally.produced,
         tally.consumed,
@@ -267,22 +266,22 @@ fn main() -> anyhow::Result<()> {
         }
     ));
     if tally.is_perfect() {
-        report::line("reached exactly one cliente, in its proveedor's order.");
+        output::line("reached exactly one cliente, in its proveedor's order.");
     }
-    report::line(format!(
+    output::line(format!(
         "The buffer held at most {peak} of {} slots.",
         buffer.capacity()
     ));
     match full {
-        0 => report::line("It was never full, so no proveedor had to wait."),
-        n => report::line(format!(
+        0 => output::line("It was never full, so no proveedor had to wait."),
+        n => output::line(format!(
             "A proveedor found it full {} and waited on the Condvar for room.",
             times(n)
         )),
     }
     match empty {
-        0 => report::line("No cliente ever found it empty."),
-        n => report::line(format!(
+        0 => output::line("No cliente ever found it empty."),
+        n => output::line(format!(
             "A cliente found it empty {} and waited on the Condvar for an item.",
             times(n)
         )),

@@ -47,7 +47,6 @@
 //!      cargo run -p examples-sync --features deadlock-detection --bin double_lock
 #![forbid(unsafe_code)]
 
-use examples_sync::report;
 use std::collections::HashMap;
 use std::sync::{Arc, Barrier, Mutex as StdMutex, PoisonError};
 use std::thread::{self, ThreadId};
@@ -55,7 +54,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use shared::output::{heading, say};
+use shared::output::{self, heading, say};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -406,16 +405,16 @@ fn main() -> anyhow::Result<()> {
     };
 
     let ms = timeout.as_millis();
-    report::line("");
+    output::line("");
     if self_detected {
-        report::line(
+        output::line(
             "What you saw: a lock taken twice by its own hilo deadlocked; try_lock_for gave",
         );
-        report::line(format!("up after {ms} ms and reported who held what."));
+        output::line(format!("up after {ms} ms and reported who held what."));
     } else {
-        report::line("What you saw: a lock taken twice by its own hilo did NOT deadlock (WRONG).");
+        output::line("What you saw: a lock taken twice by its own hilo did NOT deadlock (WRONG).");
     }
-    report::line(format!(
+    output::line(format!(
         "Two locks in opposite orders: {done} of 2 hilos did their work{}",
         if done == 0 {
             ", both deadlocked and timed out,"
@@ -423,7 +422,7 @@ fn main() -> anyhow::Result<()> {
             " (the deadlock was expected: WRONG),"
         }
     ));
-    report::line(format!(
+    output::line(format!(
         "each reporting what it held and waited for. In one global order {fixed} of 2 did{}.",
         if fixed == 2 {
             ": nothing deadlocked"
@@ -432,10 +431,10 @@ fn main() -> anyhow::Result<()> {
         }
     ));
     if let Some(stuck) = stuck {
-        report::line(format!(
+        output::line(format!(
             "parking_lot's detector found {stuck} hilos stuck in the same two cycles, in plain lock() calls."
         ));
     }
-    report::line("The example exits on its own: a deadlock found is reported, never waited out.");
+    output::line("The example exits on its own: a deadlock found is reported, never waited out.");
     Ok(())
 }

@@ -32,7 +32,6 @@
 //!      cargo run -p examples-sync --bin event -- --waiters 8 --delay-ms 200 --timeout-ms 100
 #![forbid(unsafe_code)]
 
-use examples_sync::report;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -40,7 +39,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, ensure};
 use clap::Parser;
 use examples_sync::Event;
-use shared::output::{heading, say};
+use shared::output::{self, heading, say};
 
 #[derive(Parser, Debug)]
 #[command(about = "An Event: set wakes every waiter; wait with timeout returns false while unset")]
@@ -169,29 +168,29 @@ fn main() -> anyhow::Result<()> {
     say(format!("pulse woke: {pulsed} of {}", waiters.min(4)));
 
     let pulse_waiters = waiters.min(4);
-    report::line("");
+    output::line("");
     if woken == waiters && all_after {
-        report::line(format!(
+        output::line(format!(
             "What you saw: one set() woke all {waiters} waiting hilos, first to last within {} µs;",
             spread.as_micros()
         ));
     } else {
-        report::line(format!(
+        output::line(format!(
             "What you saw: one set() woke only {woken} of {waiters} waiting hilos (WRONG);"
         ));
     }
-    report::line(format!(
+    output::line(format!(
         "a timed wait on an unset event returned {unset} after its timeout, on a set one {set}"
     ));
-    report::line(format!(
+    output::line(format!(
         "at once; after clear() a wait returned {cleared} again."
     ));
     if pulsed == pulse_waiters {
-        report::line(format!(
+        output::line(format!(
             "A set() then clear() still woke all {pulse_waiters} hilos already waiting: the clear did not take it back from them."
         ));
     } else {
-        report::line(format!(
+        output::line(format!(
             "A set() then clear() woke only {pulsed} of {pulse_waiters} hilos waiting (WRONG)."
         ));
     }

@@ -34,7 +34,6 @@
 //!      cargo run -p examples-sync --bin lock -- --threads 3 --rounds 4 --hold-ms 10
 #![forbid(unsafe_code)]
 
-use examples_sync::report;
 use std::sync::{Mutex, TryLockError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -42,7 +41,7 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use clap::Parser;
 use examples_sync::counting;
-use shared::output::{heading, say};
+use shared::output::{self, heading, say};
 use shared::timeline::{Kind, Timeline, terminal_width};
 
 #[derive(Parser, Debug)]
@@ -284,7 +283,7 @@ fn main() -> anyhow::Result<()> {
         args.rounds,
         Duration::from_millis(args.hold_ms),
     );
-    report::text(timeline.render(terminal_width()));
+    output::text(timeline.render(terminal_width()));
     let most = timeline.max_overlap(Kind::Holding);
     say(format!(
         "max holding at once: {most} of {} hilos",
@@ -312,8 +311,8 @@ fn main() -> anyhow::Result<()> {
         && scope.free_after_return
         && after.std_released
         && after.parking_lot_free;
-    report::line("");
-    report::line(format!(
+    output::line("");
+    output::line(format!(
         "What you saw: with a lock {} ({std_count} and {pl_count} of {expected});",
         if exact {
             "no update was lost"
@@ -321,7 +320,7 @@ fn main() -> anyhow::Result<()> {
             "updates were LOST (WRONG)"
         }
     ));
-    report::line(format!(
+    output::line(format!(
         "max holding at once: {most}: {}.",
         if most == 1 {
             "the hilos took turns"
@@ -330,15 +329,15 @@ fn main() -> anyhow::Result<()> {
         }
     ));
     if released {
-        report::line("The guard released the lock at the end of its scope, on `?` and on panic.");
+        output::line("The guard released the lock at the end of its scope, on `?` and on panic.");
     } else {
-        report::line("The guard did NOT release the lock everywhere it should have (WRONG).");
+        output::line("The guard did NOT release the lock everywhere it should have (WRONG).");
     }
     if after.std_poisoned {
-        report::line("std marked its Mutex poisoned, so the next hilo knows the data may be");
-        report::line("half-updated; parking_lot leaves that to you.");
+        output::line("std marked its Mutex poisoned, so the next hilo knows the data may be");
+        output::line("half-updated; parking_lot leaves that to you.");
     } else {
-        report::line("std did NOT mark its Mutex poisoned after the panic (WRONG).");
+        output::line("std did NOT mark its Mutex poisoned after the panic (WRONG).");
     }
     Ok(())
 }

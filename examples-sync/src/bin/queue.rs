@@ -38,7 +38,6 @@
 //!      cargo run -p examples-sync --bin queue -- --producers 4 --consumers 3 --items 10000 --capacity 8
 #![forbid(unsafe_code)]
 
-use examples_sync::report;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
@@ -47,7 +46,7 @@ use anyhow::{Context, ensure};
 use clap::Parser;
 use examples_sync::BoundedQueue;
 use examples_sync::audit::{Audit, Item, audit};
-use shared::output::{heading, say};
+use shared::output::{self, heading, say};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -331,8 +330,8 @@ fn main() -> anyhow::Result<()> {
 
     let perfect = all.iter().filter(|a| a.is_perfect()).count();
     let out_of_order: usize = all.iter().map(|a| a.out_of_order).sum();
-    report::line("");
-    report::line(format!(
+    output::line("");
+    output::line(format!(
         "What you saw: {perfect} of 4 queues delivered all {} items exactly once{}",
         shape.producers * shape.items,
         if perfect == 4 {
@@ -342,18 +341,18 @@ fn main() -> anyhow::Result<()> {
         }
     ));
     if out_of_order == 0 {
-        report::line("each consumer saw each producer's items in order, and both ways of stopping");
+        output::line("each consumer saw each producer's items in order, and both ways of stopping");
     } else {
-        report::line(format!(
+        output::line(format!(
             "{out_of_order} items came out of their producer's order (WRONG), and both ways of stopping"
         ));
     }
     if perfect == 4 {
-        report::line(
+        output::line(
             "(closing, sentinels) ended every consumer after the last item, never before.",
         );
     } else {
-        report::line(
+        output::line(
             "(closing, sentinels) did NOT all end every consumer after the last item (WRONG).",
         );
     }

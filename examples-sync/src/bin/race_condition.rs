@@ -51,8 +51,7 @@
 
 use clap::Parser;
 use examples_sync::counting;
-use examples_sync::report;
-use shared::output::{heading, say};
+use shared::output::{self, heading, say};
 
 #[derive(Parser, Debug)]
 #[command(about = "Lose updates with an unsynchronised read-modify-write, then fix it")]
@@ -99,29 +98,29 @@ fn main() -> anyhow::Result<()> {
     let atomic = counting::with_fetch_add(threads, args.iterations);
     show_count("fetch_add", expected, atomic);
 
-    report::line("");
+    output::line("");
     if racy < expected {
-        report::line(format!(
+        output::line(format!(
             "What you saw: without synchronisation {} of {expected} updates were lost: a hilo",
             expected - racy
         ));
-        report::line(
+        output::line(
             "read the counter, another hilo stored its +1, and the first one overwrote it.",
         );
     } else {
-        report::line(
+        output::line(
             "What you saw: this time no update was lost: luck, not correctness (run it again,",
         );
-        report::line(
+        output::line(
             "or without --no-yield). The load and the store are still two separate steps.",
         );
     }
     if locked == expected && atomic == expected {
-        report::line(format!(
+        output::line(format!(
             "With a Mutex ({locked}) and with fetch_add ({atomic}) the count is exactly {expected}."
         ));
     } else {
-        report::line(format!(
+        output::line(format!(
             "With a Mutex ({locked}) and with fetch_add ({atomic}) the count is NOT {expected} (WRONG)."
         ));
     }

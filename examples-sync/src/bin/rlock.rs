@@ -44,7 +44,6 @@
 //!      cargo run -p examples-sync --bin rlock -- --depth 5 --hold-ms 50
 #![forbid(unsafe_code)]
 
-use examples_sync::report;
 use std::cell::RefCell;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,7 +54,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 use parking_lot::ReentrantMutex;
-use shared::output::{heading, say};
+use shared::output::{self, heading, say};
 
 #[derive(Parser, Debug)]
 #[command(about = "A re-entrant lock: its owner may lock it again, everybody else waits")]
@@ -254,23 +253,23 @@ fn main() -> anyhow::Result<()> {
         say(format!("{label:<40} {ns:>6.1} ns"));
     }
 
-    report::line("");
-    report::line(format!(
+    output::line("");
+    output::line(format!(
         "What you saw: the owner took the lock {deepest} times over (recursion) and methods"
     ));
-    report::line(format!(
+    output::line(format!(
         "that lock called each other; another hilo was {} and got the lock only after",
         if refused { "refused" } else { "NOT refused" }
     ));
-    report::line(format!(
+    output::line(format!(
         "every level was released ({}).",
         if after { "yes" } else { "NO" }
     ));
     if refused_self {
-        report::line("A std Mutex refused even its own holder: its guard gives &mut, and two &mut");
-        report::line("to one value are not allowed.");
+        output::line("A std Mutex refused even its own holder: its guard gives &mut, and two &mut");
+        output::line("to one value are not allowed.");
     } else {
-        report::line("A std Mutex let its own holder in again (WRONG).");
+        output::line("A std Mutex let its own holder in again (WRONG).");
     }
     Ok(())
 }

@@ -28,14 +28,13 @@
 //!      cargo run -p examples-sync --bin semaphore -- --permits 3 --threads 10 --query-ms 100
 #![forbid(unsafe_code)]
 
-use examples_sync::report;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use examples_sync::Semaphore;
-use shared::output::{heading, say};
+use shared::output::{self, heading, say};
 use shared::timeline::{Kind, Timeline, terminal_width};
 
 #[derive(Parser, Debug)]
@@ -120,7 +119,7 @@ fn main() -> anyhow::Result<()> {
     })?;
 
     heading("2. Who was inside when");
-    report::text(timeline.render(terminal_width()));
+    output::text(timeline.render(terminal_width()));
     let most = occupancy.most.load(Ordering::SeqCst);
     let overlap = timeline.max_overlap(Kind::Holding);
     let done = occupancy.done.load(Ordering::SeqCst);
@@ -151,8 +150,8 @@ fn main() -> anyhow::Result<()> {
     ));
 
     let within = most <= permits && overlap <= permits;
-    report::line("");
-    report::line(format!(
+    output::line("");
+    output::line(format!(
         "What you saw: max inside at once: {most} of {} hilos (limit {}): {}",
         args.threads,
         args.permits,
@@ -162,7 +161,7 @@ fn main() -> anyhow::Result<()> {
             "MORE than the permits (WRONG);"
         }
     ));
-    report::line(format!(
+    output::line(format!(
         "the others waited their turn ('.'), and {done} of {} queries ran.",
         args.threads
     ));

@@ -29,7 +29,6 @@
 //!      cargo run -p examples-sync --bin semaphore_signal -- --delay-ms 500 --stages 5
 #![forbid(unsafe_code)]
 
-use examples_sync::report;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::thread;
@@ -38,7 +37,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, ensure};
 use clap::Parser;
 use examples_sync::Semaphore;
-use shared::output::{heading, say};
+use shared::output::{self, heading, say};
 
 #[derive(Parser, Debug)]
 #[command(about = "A semaphore at 0 used by one hilo to signal another")]
@@ -166,8 +165,8 @@ fn main() -> anyhow::Result<()> {
     say(format!("order of stages: {}", shown.join(" ")));
 
     let in_order = order.iter().copied().eq(1..=usize::try_from(args.stages)?);
-    report::line("");
-    report::line(format!(
+    output::line("");
+    output::line(format!(
         "What you saw: the waiter {} for the {} ms main prepared,",
         if early {
             "did NOT stay blocked"
@@ -176,8 +175,8 @@ fn main() -> anyhow::Result<()> {
         },
         args.delay_ms
     ));
-    report::line(format!("and went on {lag} µs after the release."));
-    report::line(format!(
+    output::line(format!("and went on {lag} µs after the release."));
+    output::line(format!(
         "The relay ran in the order {}: {}, although its hilos were",
         shown.join(" "),
         if in_order {
@@ -186,6 +185,6 @@ fn main() -> anyhow::Result<()> {
             "NOT stage order (WRONG)"
         }
     ));
-    report::line("started last-first: the signals, not the start order, decide.");
+    output::line("started last-first: the signals, not the start order, decide.");
     Ok(())
 }
