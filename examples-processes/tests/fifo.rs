@@ -6,28 +6,14 @@
 //! One test (two phases) on purpose: the hygiene check looks at every child
 //! of this test process.
 
+mod common;
+
 use assert_cmd::Command;
+use common::{ReapOnExit, empty_dir, entries};
 use examples_processes::hygiene::{become_subreaper, leftover_children, reap_all_children};
 use predicates::prelude::*;
 use shared::testing::number_after;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-fn empty_dir(name: &str) -> PathBuf {
-    let dir =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create test dir");
-    dir
-}
-
-fn entries(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .expect("read test dir")
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect()
-}
 
 #[test]
 fn the_message_crosses_and_the_fifo_is_removed_even_on_error() {
@@ -136,14 +122,4 @@ fn the_message_crosses_and_the_fifo_is_removed_even_on_error() {
     let cleanup = reap_all_children(Duration::from_secs(5));
     assert!(left.is_clean(), "{left} (cleaned up: {cleanup})");
     let _ = std::fs::remove_dir(&dir);
-}
-
-/// Kills and reaps every child this test process still has when the test
-/// ends, passed or failed (an assertion that panics mid-way included).
-struct ReapOnExit;
-
-impl Drop for ReapOnExit {
-    fn drop(&mut self) {
-        let _ = reap_all_children(Duration::from_secs(5));
-    }
 }

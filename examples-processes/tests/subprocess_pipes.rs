@@ -4,7 +4,10 @@
 //! child keeps serving, then exits cleanly when its stdin closes. No child
 //! is left behind.
 
+mod common;
+
 use assert_cmd::Command;
+use common::ReapOnExit;
 use examples_processes::hygiene::{become_subreaper, leftover_children, reap_all_children};
 use predicates::prelude::*;
 use shared::testing::number_after;
@@ -89,14 +92,4 @@ fn replies_match_requests_and_a_malformed_message_gets_an_error() {
     let left = leftover_children();
     let cleanup = reap_all_children(Duration::from_secs(5));
     assert!(left.is_clean(), "{left} (cleaned up: {cleanup})");
-}
-
-/// Kills and reaps every child this test process still has when the test
-/// ends, passed or failed (an assertion that panics mid-way included).
-struct ReapOnExit;
-
-impl Drop for ReapOnExit {
-    fn drop(&mut self) {
-        let _ = reap_all_children(Duration::from_secs(5));
-    }
 }
