@@ -130,6 +130,14 @@ pub fn thread_info(tid: u32) -> Result<OsThread, OsInfoError> {
     })
 }
 
+/// Did this read fail only because the thread exited meanwhile? Opening a
+/// gone thread's directory gives ENOENT; reading the `status` of one that
+/// exits after the open gives ESRCH ("No such process").
+fn thread_is_gone(error: &std::io::Error) -> bool {
+    const ESRCH: i32 = 3;
+    error.kind() == std::io::ErrorKind::NotFound || error.raw_os_error() == Some(ESRCH)
+}
+
 /// Every thread of this process, sorted by kernel id.
 pub fn all_threads() -> Result<Vec<OsThread>, OsInfoError> {
     let dir = proc_self()?.join("task");
@@ -145,8 +153,7 @@ pub fn all_threads() -> Result<Vec<OsThread>, OsInfoError> {
         // A thread may exit between listing and reading: skip only that.
         match thread_info(tid) {
             Ok(info) => threads.push(info),
-            Err(OsInfoError::Io { source, .. })
-                if source.kind() == std::io::ErrorKind::NotFound => {}
+            Err(OsInfoError::Io { source, .. }) if thread_is_gone(&source) => {}
             Err(e) => return Err(e),
         }
     }
@@ -180,6 +187,17 @@ mod tests {
         assert!(thread_count().unwrap() >= 2);
         stop_tx.send(()).unwrap();
         handle.join().unwrap();
+    }
+
+    #[test]
+    fn a_thread_that_exited_while_we_read_is_skipped_not_an_error() {
+        // Both ways the kernel says "that thread is gone" (seen in CI: another
+        // test's thread exited between read_dir and reading its status).
+        assert!(thread_is_gone(&std::io::Error::from_raw_os_error(3)));
+        assert!(thread_is_gone(&std::io::ErrorKind::NotFound.into()));
+        assert!(!thread_is_gone(
+            &std::io::ErrorKind::PermissionDenied.into()
+        ));
     }
 
     #[test]
