@@ -2,15 +2,21 @@
 //! without it, above 1 on a multi-core machine; I/O-bound overlaps in both.
 //!
 //! The GIL's effect is asserted exactly (never two hilos computing at once,
-//! from the timeline). Speed-ups are ratios of wall times, which another
-//! program on the machine can disturb, so they get wide margins and the best
-//! of three runs: the claim is that the machine *can* show it, not that
-//! every run on a busy machine does.
+//! from the timeline), and so is the overlap of the waits. CPU speed-ups are
+//! ratios of wall times, which another program on the machine decides as much
+//! as the example: with both cores busy elsewhere, two free threads cannot
+//! beat one, and sleeping GIL threads even beat a busy single thread, because
+//! the scheduler favours threads that have just woken. So each attempt first
+//! checks that a second core is free right now, and the CPU ratios are
+//! asserted only on attempts where it was (best of three): the claim is that
+//! the machine *can* show it, not that every run on a busy machine does.
 
-use std::time::Duration;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use shared::testing::number_after;
+use shared::timing::process_cpu_time;
 
 struct Run {
     out: String,
@@ -51,31 +57,75 @@ fn run() -> Run {
         "timelines drawn\n{out}"
     );
     let get = |label: &str| number_after(&out, label).unwrap_or_else(|| panic!("{label}\n{out}"));
-    Run {
+    let run = Run {
         free: get("speed-up, CPU, threads free:"),
         gil: get("speed-up, CPU, threads behind the GIL:"),
         io_free: get("speed-up, I/O, threads free:"),
         io_gil: get("speed-up, I/O, threads behind the GIL:"),
         out,
-    }
+    };
+    // Sleeping threads overlap however busy the machine is: four 100 ms
+    // waits (ideal 4x) take well under half the time of one after another.
+    assert!(
+        run.io_free > 2.0 && run.io_gil > 2.0,
+        "the waits did not overlap\n{}",
+        run.out
+    );
+    run
+}
+
+/// Is a second core free right now? Two threads spin for 100 ms; on two free
+/// cores the process gets close to 200 ms of CPU time, on a machine whose
+/// cores are busy with other work close to 100 ms or less. This measures the
+/// machine, not the example, so a broken example still fails on a quiet one.
+fn second_core_is_free() -> bool {
+    let spin = Duration::from_millis(100);
+    let start = Barrier::new(2);
+    let (Some(cpu_before), wall_before) = (process_cpu_time(), Instant::now()) else {
+        return false;
+    };
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                start.wait();
+                let began = Instant::now();
+                while began.elapsed() < spin {
+                    std::hint::spin_loop();
+                }
+            });
+        }
+    });
+    let cpu = process_cpu_time().map_or(Duration::ZERO, |after| after - cpu_before);
+    cpu.as_secs_f64() / wall_before.elapsed().as_secs_f64() > 1.6
 }
 
 #[test]
 fn gil_serialises_cpu_work_but_not_io() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut judged = 0;
     let mut last = String::new();
     for _attempt in 0..3 {
+        let quiet = cores >= 2 && second_core_is_free();
         let r = run();
-        // Behind one lock two threads cannot beat one thread by much;
-        // free threads use a second core when there is one;
-        // four 100 ms waits overlap (ideal 4x; at least 2x), GIL or not.
-        let gil_near_one = r.gil < 1.3;
-        let free_scales = cores < 2 || (r.free > 1.1 && r.free > r.gil);
-        let io_overlaps = r.io_free > 2.0 && r.io_gil > 2.0;
-        if gil_near_one && free_scales && io_overlaps {
+        if !quiet {
+            continue;
+        }
+        judged += 1;
+        // Behind one lock two threads cannot beat one thread by much; free
+        // threads use the second core.
+        if r.gil < 1.3 && r.free > 1.1 && r.free > r.gil {
             return;
         }
         last = r.out;
     }
-    panic!("three runs in a row missed the expected ratios on {cores} cores; last:\n{last}");
+    if judged == 0 {
+        // Not a pass of the speed-up claim, and the output says so; the exact
+        // claims (one hilo at a time behind the GIL, waits overlap) were
+        // asserted on every run.
+        eprintln!("no second core was free in any attempt: CPU speed-ups not asserted");
+        return;
+    }
+    panic!(
+        "{judged} run(s) with a free second core missed the expected ratios on {cores} cores; last:\n{last}"
+    );
 }
