@@ -30,7 +30,7 @@
 //! Run: cargo run -p examples-threads --bin thread_anatomy -- --stack-kib 256
 #![forbid(unsafe_code)]
 
-use std::sync::mpsc;
+use std::sync::mpsc::{self, TryRecvError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -54,7 +54,8 @@ struct Args {
 
 /// What main tells the hilo to do next.
 enum Order {
-    Compute,
+    /// Compute until main says it has looked (or hangs up).
+    Compute(mpsc::Receiver<()>),
     SleepSome(u32),
     Finish,
 }
@@ -130,10 +131,15 @@ fn main() -> anyhow::Result<()> {
             // Waiting on a channel is a real block: the kernel marks us S.
             for order in orders_rx.iter() {
                 match order {
-                    Order::Compute => {
+                    Order::Compute(looked) => {
+                        // Busy until main has seen us running: a fixed
+                        // stretch could end before a busy machine lets
+                        // main look. 10 s bounds it if main never says.
                         let watch = Instant::now();
                         let mut x = 0u64;
-                        while watch.elapsed() < Duration::from_millis(300) {
+                        while matches!(looked.try_recv(), Err(TryRecvError::Empty))
+                            && watch.elapsed() < Duration::from_secs(10)
+                        {
                             x = std::hint::black_box(x.wrapping_add(1));
                         }
                         let _ = done_tx.send((0, 0));
@@ -170,8 +176,10 @@ fn main() -> anyhow::Result<()> {
     let parked = wait_for_state(tid, 'S', Duration::from_secs(5))?;
     show("4. state while waiting on a channel", &parked);
 
-    orders_tx.send(Order::Compute).ok();
+    let (looked_tx, looked_rx) = mpsc::channel();
+    orders_tx.send(Order::Compute(looked_rx)).ok();
     let running = wait_for_state(tid, 'R', Duration::from_secs(5))?;
+    let _ = looked_tx.send(());
     show("4. state while computing", &running);
     done_rx
         .recv_timeout(Duration::from_secs(10))

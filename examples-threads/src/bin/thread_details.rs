@@ -22,7 +22,7 @@
 
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
@@ -86,7 +86,7 @@ fn main() -> anyhow::Result<()> {
     say(format!("threads alive while the hilo lives: {during}"));
     let _ = finish_tx.send(());
     handle.join().expect("the hilo panicked");
-    let after = thread_count()?;
+    let after = count_once_the_kernel_has_caught_up(during - 1)?;
     say(format!("threads alive after join: {after}"));
 
     line("");
@@ -96,4 +96,19 @@ fn main() -> anyhow::Result<()> {
     ));
     line("Python's active_count() counts Python threads; the OS count here counts every thread.");
     Ok(())
+}
+
+/// `join` returns as soon as the hilo's code has finished (the kernel clears
+/// a word that join waits on early in the thread's exit); the kernel drops it
+/// from the `Threads:` count a moment later. So read the count again for up
+/// to a second until it shows the drop, instead of racing the exit.
+fn count_once_the_kernel_has_caught_up(expected: usize) -> anyhow::Result<usize> {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let count = thread_count()?;
+        if count <= expected || Instant::now() >= deadline {
+            return Ok(count);
+        }
+        thread::yield_now();
+    }
 }
