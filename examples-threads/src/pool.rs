@@ -538,13 +538,16 @@ mod tests {
     fn as_completed_within_gives_up_at_the_deadline() {
         let pool = ThreadPool::new(2).unwrap();
         let (release, gate) = crossbeam_channel::bounded::<()>(0);
-        let tasks = vec![
+        let mut tasks = vec![
             pool.submit(|| 1),
             pool.submit(move || {
                 gate.recv_timeout(DEADLINE).unwrap();
                 2
             }),
         ];
+        // Task 0 is surely done before the short deadline starts (a worker
+        // stalled for 50 ms on a busy machine would otherwise time it out).
+        tasks[0].result_timeout(DEADLINE).unwrap();
         let outcomes: Vec<_> = as_completed_within(tasks, Duration::from_millis(50))
             .map(|c| c.outcome)
             .collect();
@@ -596,6 +599,8 @@ mod tests {
                 2
             }),
         ];
+        // Task 0 is surely done before the short deadline starts.
+        tasks[0].result_timeout(DEADLINE).unwrap();
         let outcome = wait_all(&mut tasks, Some(Duration::from_millis(50)));
         assert_eq!(
             outcome,

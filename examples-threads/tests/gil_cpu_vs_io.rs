@@ -2,12 +2,13 @@
 //! without it, above 1 on a multi-core machine; I/O-bound overlaps in both.
 //!
 //! The GIL's effect is asserted exactly (never two hilos computing at once,
-//! from the timeline), and so is the overlap of the waits. CPU speed-ups are
+//! from the timeline). The waits' overlap is a ratio but holds however busy
+//! the machine is (sleeping threads need no core). CPU speed-ups are
 //! ratios of wall times, which another program on the machine decides as much
 //! as the example: with both cores busy elsewhere, two free threads cannot
 //! beat one, and sleeping GIL threads even beat a busy single thread, because
-//! the scheduler favours threads that have just woken. So each attempt first
-//! checks that a second core is free right now, and the CPU ratios are
+//! the scheduler favours threads that have just woken. So each attempt before
+//! and afterwards checks that a second core is free, and the CPU ratios are
 //! asserted only on attempts where it was (best of three): the claim is that
 //! the machine *can* show it, not that every run on a busy machine does.
 
@@ -57,21 +58,13 @@ fn run() -> Run {
         "timelines drawn\n{out}"
     );
     let get = |label: &str| number_after(&out, label).unwrap_or_else(|| panic!("{label}\n{out}"));
-    let run = Run {
+    Run {
         free: get("speed-up, CPU, threads free:"),
         gil: get("speed-up, CPU, threads behind the GIL:"),
         io_free: get("speed-up, I/O, threads free:"),
         io_gil: get("speed-up, I/O, threads behind the GIL:"),
         out,
-    };
-    // Sleeping threads overlap however busy the machine is: four 100 ms
-    // waits (ideal 4x) take well under half the time of one after another.
-    assert!(
-        run.io_free > 2.0 && run.io_gil > 2.0,
-        "the waits did not overlap\n{}",
-        run.out
-    );
-    run
+    }
 }
 
 /// Is a second core free right now? Two threads spin for 100 ms; on two free
@@ -103,29 +96,32 @@ fn second_core_is_free() -> bool {
 fn gil_serialises_cpu_work_but_not_io() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut judged = 0;
+    let mut waits_overlapped = false;
     let mut last = String::new();
     for _attempt in 0..3 {
-        let quiet = cores >= 2 && second_core_is_free();
+        let quiet_before = cores >= 2 && second_core_is_free();
         let r = run();
-        if !quiet {
-            continue;
-        }
-        judged += 1;
+        let quiet = quiet_before && second_core_is_free();
+        // Four 100 ms waits (ideal 4x) overlap, GIL or not, however busy
+        // the machine is: sleeping threads need no core.
+        let io_overlaps = r.io_free > 2.0 && r.io_gil > 2.0;
         // Behind one lock two threads cannot beat one thread by much; free
         // threads use the second core.
-        if r.gil < 1.3 && r.free > 1.1 && r.free > r.gil {
+        let cpu_as_claimed = r.gil < 1.3 && r.free > 1.1 && r.free > r.gil;
+        if io_overlaps && quiet && cpu_as_claimed {
             return;
         }
+        waits_overlapped |= io_overlaps;
+        judged += usize::from(quiet);
         last = r.out;
     }
-    if judged == 0 {
+    if judged == 0 && waits_overlapped {
         // Not a pass of the speed-up claim, and the output says so; the exact
-        // claims (one hilo at a time behind the GIL, waits overlap) were
-        // asserted on every run.
+        // claim (one hilo at a time behind the GIL) held on every run.
         eprintln!("no second core was free in any attempt: CPU speed-ups not asserted");
         return;
     }
     panic!(
-        "{judged} run(s) with a free second core missed the expected ratios on {cores} cores; last:\n{last}"
+        "no run showed the expected ratios ({judged} of 3 had a free second core, {cores} cores); last:\n{last}"
     );
 }

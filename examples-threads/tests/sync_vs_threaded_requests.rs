@@ -8,7 +8,7 @@ use shared::testing::number_after;
 #[test]
 fn threaded_takes_about_half_of_sequential() {
     let output = Command::new(env!("CARGO_BIN_EXE_sync_vs_threaded_requests"))
-        .args(["--delay-ms", "300", "--requests", "2"])
+        .args(["--delay-ms", "600", "--requests", "2"])
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
@@ -22,8 +22,9 @@ fn threaded_takes_about_half_of_sequential() {
     );
     let sequential = number_after(&out, "sequential took:").unwrap();
     let threaded = number_after(&out, "threaded took:").unwrap();
-    // Two 300 ms requests: sequential >= 600 ms; threaded ideally 300 ms.
-    assert!(sequential >= 600.0, "{out}");
+    // Two 600 ms requests: sequential >= 1200 ms; threaded ideally 600 ms
+    // (300 ms of slack for thread starts and a stalled machine).
+    assert!(sequential >= 1200.0, "{out}");
     assert!(
         threaded < 0.75 * sequential,
         "threaded {threaded} ms vs sequential {sequential} ms\n{out}"
