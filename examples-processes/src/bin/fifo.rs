@@ -237,7 +237,13 @@ fn read_all(input: &mut File, writer: &mut Child, limit: Duration) -> anyhow::Re
             // neither data nor hang-up, so a writer that died before opening
             // is seen only here, by asking about the process itself.
             if !connected && let Some(exit) = writer.try_wait()? {
-                bail!("the writer ended ({exit}) without opening the FIFO");
+                // It may have opened, written and closed between our poll
+                // and try_wait: its bytes are still in the FIFO. Look once
+                // more, without waiting, before giving up.
+                let mut again = [PollFd::new(input.as_fd(), PollFlags::POLLIN)];
+                if poll(&mut again, PollTimeout::ZERO).context("poll the FIFO")? == 0 {
+                    bail!("the writer ended ({exit}) without opening the FIFO");
+                }
             }
             continue;
         }
