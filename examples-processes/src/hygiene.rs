@@ -362,11 +362,17 @@ mod tests {
             .expect("spawn sleep");
         let pid = child.id() as i32;
         assert!(leftover_children().alive.contains(&pid));
-        assert_eq!(stat_of(pid).map(|s| s.comm), Some("sleep".to_string()));
+        // spawn returns once the exec has swapped in sleep's memory, which is
+        // just before the kernel renames the process: until then its name is
+        // still this test thread's. Wait for the rename, with a deadline.
+        let until = Instant::now() + Duration::from_secs(10);
+        while stat_of(pid).map(|s| s.comm) != Some("sleep".to_string()) {
+            assert!(Instant::now() < until, "child never showed as sleep");
+            std::thread::sleep(Duration::from_millis(2)); // sleep-ok: polling /proc with a deadline
+        }
 
         child.kill().expect("kill sleep");
         // Killed but not yet waited for: the kernel keeps it as a zombie.
-        let until = Instant::now() + Duration::from_secs(10);
         while !leftover_children().zombies.contains(&pid) {
             assert!(Instant::now() < until, "child never became a zombie");
             std::thread::sleep(Duration::from_millis(2)); // sleep-ok: polling /proc with a deadline

@@ -523,7 +523,9 @@ mod tests {
             };
             cancel.store(true, Ordering::SeqCst);
             let output = task.run();
-            results.send(Done { run, index, output }).unwrap();
+            // The pool may already have seen the cancel and gone (its end
+            // of the channel closed): then this answer has nobody to read it.
+            let _ = results.send(Done { run, index, output });
             let mut tasks = 1;
             while let Ok(Order::Run { .. }) = orders.recv() {
                 tasks += 1;

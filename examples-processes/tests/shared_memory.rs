@@ -37,9 +37,16 @@ fn the_childs_writes_reach_the_parent() {
 #[test]
 fn unsynchronised_loses_updates_atomic_and_lock_lose_none() {
     // 2 processes x 500,000: long enough to overlap on two cores even on a
-    // busy machine; the example re-runs a lossy way (up to 5 times) that
-    // happened not to overlap, and says so.
-    let out = run(&["--processes", "2", "--iterations", "500000"]);
+    // busy machine; the example re-runs a lossy way (here up to 20 times)
+    // that happened not to overlap, and says so.
+    let out = run(&[
+        "--processes",
+        "2",
+        "--iterations",
+        "500000",
+        "--attempts",
+        "20",
+    ]);
     // Updates are lost only when two processes run AT THE SAME TIME, which
     // needs two cores: with one, the scheduler switches between them at
     // rare points and a loss is possible but not to be expected.
