@@ -22,13 +22,13 @@ fn count(out: &str, label: &str) -> f64 {
 
 #[test]
 fn racy_loses_updates_and_the_fixes_do_not() {
-    // Long enough that the two hilos surely overlap even if one of them
-    // waits a scheduler tick or two for a busy core (a short run could
-    // finish one hilo before the other starts, losing nothing), and short
-    // enough for a loaded machine: each yield then hands the core to another
-    // program, and 200,000 per hilo took 16-24 s with both cores busy.
-    let out = run(&["--threads", "2", "--iterations", "50000"]);
-    let expected = 100_000.0;
+    // Long enough that the two hilos surely overlap (they start together
+    // behind a barrier, and a few ms of yielding outlasts a wake-up), and
+    // short enough for a loaded machine: there each yield hands the core to
+    // another program for up to a time slice (about 1 ms), and 2 x 50,000
+    // took over 60 s with four busy loops on two cores.
+    let out = run(&["--threads", "2", "--iterations", "2000"]);
+    let expected = 4_000.0;
     assert!(count(&out, "racy final count:") < expected, "{out}");
     assert_eq!(count(&out, "mutex final count:"), expected, "{out}");
     assert_eq!(count(&out, "fetch_add final count:"), expected, "{out}");
