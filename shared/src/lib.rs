@@ -11,9 +11,11 @@
 //!   blocking GET client, for the "requests" examples (no internet needed).
 //! - [`index`]: each crate's list of examples, printed by its index binary
 //!   and checked against `src/bin` and the README.
-//! - [`testing`]: helpers for tests that read what an example printed.
+//! - [`cli`]: range-checked number flags whose errors a student understands.
+//! - [`testing`]: run a binary with a deadline and read its result lines.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod http;
 pub mod index;
 pub mod output;

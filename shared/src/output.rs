@@ -16,10 +16,54 @@ use std::time::{Duration, Instant};
 
 static START: OnceLock<Instant> = OnceLock::new();
 
+/// The environment variable through which a child process continues its
+/// parent's clock: the parent's start on the OS's monotonic clock, in ns.
+/// Set it on a child's `Command` with [`clock_env`].
+pub const CLOCK_ENV: &str = "CONCURRENCIA_CLOCK_START_NS";
+
 /// The instant the program's clock started: the first call to [`start`],
-/// [`elapsed`] or [`say`].
+/// [`elapsed`] or [`say`]. Call it first thing in `main`, so the first line
+/// printed is stamped with the time it really took to get there. A child
+/// process started with [`clock_env`] continues its parent's clock, so the
+/// lines of parent and child can be read in one time order.
 pub fn start() -> Instant {
-    *START.get_or_init(Instant::now)
+    *START.get_or_init(|| inherited_start().unwrap_or_else(Instant::now))
+}
+
+/// `(name, value)` for a child's environment (`command.env(name, value)`),
+/// so the child's lines are stamped on this process's clock.
+pub fn clock_env() -> (&'static str, String) {
+    let now = Instant::now();
+    let since_start = now.saturating_duration_since(start());
+    let start_ns = monotonic_ns().map_or(0, |ns| ns.saturating_sub(since_start.as_nanos()));
+    (CLOCK_ENV, start_ns.to_string())
+}
+
+/// The parent's start, if it passed one: `Instant` is the OS's monotonic
+/// clock on Linux, which every process on the machine shares.
+fn inherited_start() -> Option<Instant> {
+    let parent_ns: u128 = std::env::var(CLOCK_ENV).ok()?.parse().ok()?;
+    let now = Instant::now();
+    let ago = monotonic_ns()?.checked_sub(parent_ns)?;
+    // A start more than a day ago is not a parent of ours: ignore it.
+    if ago > 86_400 * 1_000_000_000 {
+        return None;
+    }
+    now.checked_sub(Duration::from_nanos(u64::try_from(ago).ok()?))
+}
+
+/// Now on CLOCK_MONOTONIC, the clock `Instant` reads on Linux.
+fn monotonic_ns() -> Option<u128> {
+    #[cfg(target_os = "linux")]
+    {
+        use nix::time::{ClockId, clock_gettime};
+        let spec = clock_gettime(ClockId::CLOCK_MONOTONIC).ok()?;
+        Some(spec.tv_sec() as u128 * 1_000_000_000 + spec.tv_nsec() as u128)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
 }
 
 /// Time since [`start`].
@@ -77,6 +121,22 @@ pub fn text(text: impl AsRef<str>) {
     let _ = out.flush();
 }
 
+/// The closing block every example prints last: `== result ==`, then one
+/// `key: value` line each. Tests and the `compare` command read these keys,
+/// never the prose above them, so sentences can be reworded freely.
+///
+/// ```
+/// let lost = 0;
+/// shared::output::results(&[("lost_updates", &lost), ("max_inside", &3)]);
+/// ```
+pub fn results(pairs: &[(&str, &dyn std::fmt::Display)]) {
+    let mut block = String::from("\n== result ==\n");
+    for (key, value) in pairs {
+        block.push_str(&format!("{key}: {value}\n"));
+    }
+    text(block);
+}
+
 /// A section title, so long outputs read as chapters.
 pub fn heading(title: &str) {
     let mut out = std::io::stdout().lock();
@@ -108,6 +168,21 @@ mod tests {
     fn unnamed_threads_get_their_id() {
         let name = std::thread::spawn(thread_name).join().unwrap();
         assert!(name.starts_with("thread-"), "{name}");
+    }
+
+    #[test]
+    fn a_child_continues_the_parents_clock() {
+        let _ = start();
+        let (name, value) = clock_env();
+        assert_eq!(name, CLOCK_ENV);
+        let parent_ns: u128 = value.parse().unwrap();
+        let now_ns = monotonic_ns().unwrap();
+        // Our start, seen from the monotonic clock, is now minus elapsed().
+        let expected = now_ns - elapsed().as_nanos();
+        assert!(
+            parent_ns.abs_diff(expected) < 50_000_000,
+            "{parent_ns} vs {expected}"
+        );
     }
 
     #[test]

@@ -1,9 +1,22 @@
 //! Small helpers for the example crates' integration tests, which run the
 //! real binaries and read what they print.
+//!
+//! A test file holds only its claims:
+//!
+//! ```ignore
+//! let run = run(env!("CARGO_BIN_EXE_semaphore"), &["--permits", "2"]).success();
+//! assert_eq!(run.int("max_inside"), 2, "{run}");
+//! ```
+//!
+//! [`run`] starts the binary with a deadline (a stuck example is killed,
+//! reaped and reported, never a hung test) and reads its `== result ==`
+//! lines (see `shared::output::results`), so tests assert keys, not prose.
 
+use std::collections::BTreeMap;
+use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, ExitStatus, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -50,6 +63,104 @@ pub fn output_within(command: &mut Command, timeout: Duration) -> io::Result<Out
         stdout: out_reader.join().unwrap_or_default(),
         stderr: err_reader.join().unwrap_or_default(),
     })
+}
+
+/// The deadline [`run`] gives a binary: long enough for a debug build on a
+/// loaded 2-core machine, short enough that a hang is reported, not waited out.
+pub const DEADLINE: Duration = Duration::from_secs(120);
+
+/// What one run of an example printed, and its `== result ==` lines.
+#[derive(Debug)]
+pub struct Run {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+    /// The `key: value` lines after the last `== result ==` heading.
+    pub results: BTreeMap<String, String>,
+}
+
+/// Runs `binary` with `args` to its end (at most [`DEADLINE`]; then it is
+/// killed and the test fails saying so) and reads its result lines.
+pub fn run(binary: impl AsRef<Path>, args: &[&str]) -> Run {
+    run_command(Command::new(binary.as_ref()).args(args), DEADLINE)
+}
+
+/// As [`run`], for a command the test has set up itself (environment,
+/// working directory), with its own deadline.
+pub fn run_command(command: &mut Command, deadline: Duration) -> Run {
+    let shown = format!("{command:?}");
+    let output = match output_within(command, deadline) {
+        Ok(output) => output,
+        Err(e) => panic!("{shown}: {e}"),
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    Run {
+        status: output.status,
+        results: result_lines(&stdout),
+        stdout,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The `key: value` lines after the last `== result ==` line of `stdout`.
+pub fn result_lines(stdout: &str) -> BTreeMap<String, String> {
+    let Some(at) = stdout.rfind("== result ==") else {
+        return BTreeMap::new();
+    };
+    stdout[at..]
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(": "))
+        .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
+        .collect()
+}
+
+impl Run {
+    /// Fails the test, showing everything printed, unless the run exited 0.
+    #[track_caller]
+    pub fn success(self) -> Self {
+        assert!(self.status.success(), "the run failed:\n{self}");
+        self
+    }
+
+    /// The value of result `key`; fails the test, showing the output, if absent.
+    #[track_caller]
+    pub fn get(&self, key: &str) -> &str {
+        match self.results.get(key) {
+            Some(value) => value,
+            None => panic!("no result line `{key}`:\n{self}"),
+        }
+    }
+
+    /// Result `key` as a number (thousands separators `,` `_` ignored).
+    #[track_caller]
+    pub fn num(&self, key: &str) -> f64 {
+        let value = self.get(key).replace([',', '_'], "");
+        match value.parse() {
+            Ok(n) => n,
+            Err(_) => panic!("result `{key}` is not a number:\n{self}"),
+        }
+    }
+
+    /// Result `key` as a whole number.
+    #[track_caller]
+    pub fn int(&self, key: &str) -> i64 {
+        let value = self.get(key).replace([',', '_'], "");
+        match value.parse() {
+            Ok(n) => n,
+            Err(_) => panic!("result `{key}` is not a whole number:\n{self}"),
+        }
+    }
+}
+
+impl fmt::Display for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "status: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.status, self.stdout, self.stderr
+        )
+    }
 }
 
 /// The path of binary `name` built beside the running integration test
@@ -145,7 +256,104 @@ pub fn cli_problems(binary: &Path) -> Vec<String> {
         }
         Err(e) => problems.push(format!("{name}: --no-such-flag: {e}")),
     }
+    problems.extend(number_flag_problems(binary));
     problems
+}
+
+/// Every flag that `--help` shows with a numeric default must show its
+/// allowed range (`<1..=64>`, as `shared::cli::range` is used), and a
+/// negative value must end with exit code 2 and a message saying it is
+/// negative, in both spellings `--flag -1` and `--flag=-1`.
+fn number_flag_problems(binary: &Path) -> Vec<String> {
+    let name = binary.display();
+    let limit = Duration::from_secs(30);
+    let Ok(help) = output_within(Command::new(binary).arg("--help"), limit) else {
+        return vec![format!("{name}: --help did not run")];
+    };
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let mut problems = Vec::new();
+    for flag in numeric_flags(&help) {
+        if !flag.shows_range {
+            problems.push(format!(
+                "{name}: `{}` has a numeric default but --help shows no range (value_name = \"1..=N\"):\n{}",
+                flag.name, flag.line
+            ));
+        }
+        if !flag.unsigned {
+            continue;
+        }
+        for args in [
+            vec![flag.name.clone(), "-1".to_string()],
+            vec![format!("{}=-1", flag.name)],
+        ] {
+            match output_within(Command::new(binary).args(&args), limit) {
+                Ok(out) => {
+                    let stderr = String::from_utf8_lossy(&out.stderr);
+                    if out.status.code() != Some(2)
+                        || !stderr.contains("negative")
+                        || stderr.contains("panicked")
+                    {
+                        problems.push(format!(
+                            "{name} {}: a negative number should exit 2 saying it is negative: {out:?}",
+                            args.join(" ")
+                        ));
+                    }
+                }
+                Err(e) => problems.push(format!("{name} {}: {e}", args.join(" "))),
+            }
+        }
+    }
+    problems
+}
+
+/// A flag of `--help` whose default is a number.
+#[derive(Debug, PartialEq)]
+struct NumericFlag {
+    name: String,
+    line: String,
+    shows_range: bool,
+    /// Its range starts at 0 or more (so -1 must be refused).
+    unsigned: bool,
+}
+
+/// The flags of a clap `--help` text whose default is a number. A flag's
+/// entry starts with `--name <VALUE>` and runs until the next flag.
+fn numeric_flags(help: &str) -> Vec<NumericFlag> {
+    let mut entries: Vec<String> = Vec::new();
+    for line in help.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("--") || (trimmed.starts_with('-') && trimmed.contains(", --")) {
+            entries.push(line.to_string());
+        } else if let Some(last) = entries.last_mut() {
+            last.push('\n');
+            last.push_str(line);
+        }
+    }
+    entries
+        .into_iter()
+        .filter_map(|entry| {
+            let default = entry.split("[default: ").nth(1)?.split(']').next()?;
+            default.trim().parse::<f64>().ok()?;
+            let name = entry
+                .split("--")
+                .nth(1)?
+                .split([' ', '=', '<'])
+                .next()?
+                .to_string();
+            let value = entry.split('<').nth(1)?.split('>').next()?.to_string();
+            let shows_range = value.contains("..");
+            let unsigned = value
+                .split("..")
+                .next()
+                .is_some_and(|low| !low.is_empty() && low.chars().all(|c| c.is_ascii_digit()));
+            Some(NumericFlag {
+                name: format!("--{name}"),
+                line: entry,
+                shows_range,
+                unsigned,
+            })
+        })
+        .collect()
 }
 
 /// The number that follows `label` on the first line containing it:
@@ -196,6 +404,27 @@ mod tests {
             output_within(Command::new("sleep").arg("30"), Duration::from_millis(200)).unwrap_err();
         assert_eq!(stuck.kind(), io::ErrorKind::TimedOut);
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn reads_the_last_result_block() {
+        let out = "== result ==\nold: 1\nprose\n== result ==\nlost_updates: 0\nspeedup_cpu: 1.92\nnote: a: b\n";
+        let results = result_lines(out);
+        assert_eq!(results.len(), 3, "{results:?}");
+        assert_eq!(results["lost_updates"], "0");
+        assert_eq!(results["note"], "a: b");
+        assert!(result_lines("no block").is_empty());
+    }
+
+    #[test]
+    fn finds_numeric_flags_in_help() {
+        let help = "Usage: x [OPTIONS]\n\nOptions:\n      --threads <1..=64>\n          Hilos [default: 4]\n      --name <NAME>\n          A name [default: ana]\n      --ms <MS>  Wait [default: 10]\n  -h, --help  Print help\n";
+        let flags = numeric_flags(help);
+        assert_eq!(flags.len(), 2, "{flags:?}");
+        assert_eq!(flags[0].name, "--threads");
+        assert!(flags[0].shows_range && flags[0].unsigned);
+        assert_eq!(flags[1].name, "--ms");
+        assert!(!flags[1].shows_range);
     }
 
     #[test]
