@@ -15,7 +15,7 @@
 //! #[command(allow_negative_numbers = true)] // `--threads -3` reaches the parser
 //! struct Args {
 //!     /// Hilos to start.
-//!     #[arg(long, default_value_t = 4, value_name = "1..=64", value_parser = shared::cli::range(1..=64))]
+//!     #[arg(long, default_value_t = 4, value_name = "1..=64", value_parser = shared::cli::range(1..=64u64))]
 //!     threads: u64,
 //! }
 //! let args = Args::try_parse_from(["demo", "--threads", "8"]).unwrap();
@@ -26,6 +26,17 @@
 
 use std::ops::RangeInclusive;
 
+/// The unsigned integer types a flag can have (`u8` .. `u64`, `usize`).
+/// Name the type in the range, `range(1..=64u64)`: a bare `1..=64` would be
+/// an `i32`, which is refused here at compile time rather than by clap at
+/// run time.
+pub trait Unsigned: TryFrom<u128> + TryInto<u128> + Copy + Send + Sync + 'static {}
+impl Unsigned for u8 {}
+impl Unsigned for u16 {}
+impl Unsigned for u32 {}
+impl Unsigned for u64 {}
+impl Unsigned for usize {}
+
 /// A clap value parser for a whole number in `bounds`, for any unsigned
 /// integer type. Its errors name the range, and say so when the number is
 /// negative or not a whole number.
@@ -33,7 +44,7 @@ pub fn range<T>(
     bounds: RangeInclusive<T>,
 ) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
 where
-    T: TryFrom<u128> + TryInto<u128> + Copy + Send + Sync + 'static,
+    T: Unsigned,
 {
     // Every unsigned integer type fits in a u128.
     let low: u128 = (*bounds.start()).try_into().ok().unwrap_or(0);
