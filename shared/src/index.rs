@@ -15,6 +15,9 @@ pub struct Example {
     pub notes: &'static str,
     /// One line on what it shows.
     pub shows: &'static str,
+    /// It prints timings or speed-ups: run it with `--release` (a debug
+    /// build is 10-50x slower and its figures mean little).
+    pub figures: bool,
 }
 
 /// The index as text: a title, then one block per example.
@@ -25,6 +28,13 @@ pub fn render(crate_name: &str, title: &str, examples: &[Example]) -> String {
     for e in examples {
         let _ = writeln!(out, "  {:<width$}  [{}]", e.name, e.notes);
         let _ = writeln!(out, "  {:<width$}  {}", "", e.shows);
+        if e.figures {
+            let _ = writeln!(
+                out,
+                "  {:<width$}  (prints figures: cargo run --release -p {crate_name} --bin {})",
+                "", e.name
+            );
+        }
     }
     let first = examples.first().map(|e| e.name).unwrap_or("<name>");
     let _ = writeln!(
@@ -115,11 +125,13 @@ mod tests {
             name: "uno",
             notes: "002 Hilos",
             shows: "the first",
+            figures: false,
         },
         Example {
             name: "dos",
             notes: "001",
             shows: "the second",
+            figures: true,
         },
     ];
 
@@ -128,6 +140,14 @@ mod tests {
         let text = render("examples-demo", "a demo", TWO);
         assert!(text.contains("uno  [002 Hilos]"), "{text}");
         assert!(text.contains("the second"), "{text}");
+        assert!(
+            text.contains("cargo run --release -p examples-demo --bin dos"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("--release -p examples-demo --bin uno"),
+            "{text}"
+        );
         assert!(
             text.contains("cargo run -p examples-demo --bin uno"),
             "{text}"
