@@ -73,7 +73,10 @@ pub fn with_parking_lot(threads: usize, iterations: u64) -> u64 {
     counter.into_inner()
 }
 
-/// The read-modify-write as one atomic instruction (`lock xadd` on x86).
+/// The read-modify-write as one atomic instruction. On x86-64 an unused
+/// result compiles to `lock inc` (`lock add` for other amounts); `lock
+/// xadd` only when the old value is used (checked with `rustc -O --emit
+/// asm`, Rust 1.95).
 pub fn with_fetch_add(threads: usize, iterations: u64) -> u64 {
     let counter = AtomicU64::new(0);
     together(threads, || {
@@ -110,7 +113,9 @@ mod tests {
         // few ms of yielding outlasts a wake-up); not longer, because on a
         // loaded machine each yield hands the core to another program for a
         // time slice, about 1 ms (2 x 200,000 took 32 s there).
-        let count = racy(2, 2_000, true);
-        assert!(count < 4_000, "no update was lost: {count}");
+        // A loaded machine may still run the two one after the other, so
+        // try a few times: a correct counter never loses, a racy one will.
+        let lost_once = (0..20).any(|_| racy(2, 2_000, true) < 4_000);
+        assert!(lost_once, "no update was lost in 20 runs");
     }
 }

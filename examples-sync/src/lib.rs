@@ -29,6 +29,7 @@
 pub mod audit;
 pub mod counting;
 pub mod event;
+pub mod harness;
 pub mod queue;
 pub mod semaphore;
 mod sync;

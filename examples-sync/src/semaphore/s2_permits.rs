@@ -1,5 +1,6 @@
-//! Semáforo: a counting semaphore, and Python's `BoundedSemaphore`, built on
-//! a `Mutex` and a `Condvar` (std has neither).
+//! Step 2, the library's semaphore: step 1 plus a guard, timeouts, and
+//! Python's `BoundedSemaphore`, on a `Mutex` and a `Condvar` (std has no
+//! semaphore).
 //!
 //! Python:
 //! ```python

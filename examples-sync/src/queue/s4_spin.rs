@@ -1,43 +1,16 @@
-//! Cola acotada: a bounded blocking queue on a `Mutex` and two `Condvar`s,
-//! the notes' "proveedor y cliente" (producer / consumer) with a
-//! `threading.Condition`, and what Python's `queue.Queue(maxsize)` is inside.
+//! Step 4: the queue the examples and benches use ([`BoundedQueue`]):
+//! step 3 plus timeouts (`put_timeout`, `get_timeout`, Python's
+//! `timeout=`), a high-water mark (`peak`), a skipped wake-up call when
+//! nobody sleeps on the other side, and a short spin on a length hint
+//! before sleeping.
 //!
-//! Python:
-//! ```python
-//! cond = threading.Condition()          # a lock + a wait queue
-//! # proveedor                            # cliente
-//! with cond:                             with cond:
-//!     while len(items) == N:                 while not items:
-//!         cond.wait()                            cond.wait()
-//!     items.append(x)                        x = items.popleft()
-//!     cond.notify()                          cond.notify()
-//! ```
-//!
-//! Rust: a `Condvar` is Python's `Condition` without its lock: it is used
-//! with a `Mutex` and `wait` takes the guard (giving the lock back while
-//! asleep, taking it again on wake-up). Two differences worth knowing:
-//! - Python's `notify()` must be called with the lock held (else
-//!   `RuntimeError`); Rust's `notify_one` needs no lock. Here it is called
-//!   after the lock is released, so the woken thread does not wake straight
-//!   into a lock someone still holds.
-//! - Rust's `Condvar::wait` may return spuriously, with nobody notifying
-//!   (its docs say so); CPython's `Condition.wait` does not. But in both a
-//!   woken thread re-takes the lock *after* the notifier let go, and
-//!   another thread may have taken the item in between: always wait in a
-//!   loop that re-checks the condition (Python's `wait_for` does the loop
-//!   for you).
-//!
-//! Two condition variables, not one: producers wait for "not full",
-//! consumers for "not empty", so a `notify_one` always wakes a thread that
-//! can use it. With one shared `Condvar`, a put's `notify_one` could wake
-//! another producer, which goes back to sleep, and the consumer that could
-//! have run is never woken (a lost wake-up), unless every call is
-//! `notify_all`.
-//!
-//! Shutdown: [`BoundedQueue::close`] wakes everybody; `put` then fails,
-//! `get` drains what is left and then reports the queue closed, so no item
-//! is lost. (Python's `queue.Queue` has `shutdown()` only since 3.13;
-//! before that, the custom was a sentinel such as `None`.)
+//! Rust vs Python, worth knowing: Python's `notify()` must be called with
+//! the lock held (else `RuntimeError`); Rust's `notify_one` needs no lock,
+//! and here it is called after unlocking, so the woken hilo does not wake
+//! straight into a lock someone still holds. Rust's `Condvar::wait` may
+//! return spuriously (its docs say so; CPython's does not), and in both a
+//! woken hilo re-takes the lock after the notifier let go, so another may
+//! have taken the item first: always wait in a loop that re-checks.
 
 use std::collections::VecDeque;
 use std::fmt;

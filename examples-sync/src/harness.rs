@@ -1,0 +1,73 @@
+//! Harness the examples call in one line: starting named hilos, joining
+//! them, ending a run. Not the lesson; the lesson is in each `src/bin` file.
+
+use std::io;
+use std::thread;
+
+/// Runs `producers` hilos (`proveedor-<i>`, each calling `produce(i)`) and
+/// `consumers` hilos (`cliente-<i>`, each returning what it got from
+/// `consume()`); once every producer is done, calls `finish()` (close the
+/// queue, or send the sentinels) and returns what each consumer got.
+/// A panic in a hilo is passed on to the caller.
+pub fn producers_consumers<T: Send>(
+    producers: usize,
+    consumers: usize,
+    produce: impl Fn(usize) + Sync,
+    consume: impl Fn() -> Vec<T> + Sync,
+    finish: impl FnOnce(),
+) -> io::Result<Vec<Vec<T>>> {
+    let (produce, consume) = (&produce, &consume);
+    thread::scope(|s| {
+        let clientes = (0..consumers)
+            .map(|i| {
+                thread::Builder::new()
+                    .name(format!("cliente-{i}"))
+                    .spawn_scoped(s, consume)
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        let proveedores = (0..producers)
+            .map(|i| {
+                thread::Builder::new()
+                    .name(format!("proveedor-{i}"))
+                    .spawn_scoped(s, move || produce(i))
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        // Finish even if a producer panicked, so no consumer waits forever.
+        let produced: Vec<_> = proveedores.into_iter().map(|p| p.join()).collect();
+        finish();
+        let consumed: Vec<_> = clientes.into_iter().map(|c| c.join()).collect();
+        for result in produced {
+            result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+        Ok(consumed
+            .into_iter()
+            .map(|c| c.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect())
+    })
+}
+
+/// Starts `n` hilos named `<prefix>-<i>`, each running `body(i)`, and
+/// returns what each returned, in order.
+pub fn hilos<T: Send>(
+    n: usize,
+    prefix: &str,
+    body: impl Fn(usize) -> T + Sync,
+) -> io::Result<Vec<T>> {
+    let body = &body;
+    thread::scope(|s| {
+        let handles = (0..n)
+            .map(|i| {
+                thread::Builder::new()
+                    .name(format!("{prefix}-{i}"))
+                    .spawn_scoped(s, move || body(i))
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        Ok(handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect())
+    })
+}
