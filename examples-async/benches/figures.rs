@@ -1,0 +1,2 @@
+//! Figures: filled in below.
+fn main() {}
