@@ -1,30 +1,20 @@
 //! Semáforo acotado (BoundedSemaphore): releasing more than was acquired is an error.
 //!
 //! Ports: notes 004, "Hay formas de sincronizar threads: Lock, RLock,
-//! Semaphores, Bounded semaphore, ..." and "siempre que adquiris, tenes
-//! que liberar" (and never more than you acquired).
-//!
+//! Semaphores, Bounded semaphore" and "siempre que adquiris, tenes que liberar".
 //! Python:
 //! ```python
 //! sem = threading.BoundedSemaphore(2)
 //! sem.acquire(); sem.release()
 //! sem.release()      # ValueError: Semaphore released too many times
-//! plain = threading.Semaphore(2)
-//! plain.release()    # no error: the count quietly becomes 3
+//! threading.Semaphore(2).release()   # no error: the count quietly becomes 3
 //! ```
-//! Rust: `examples_sync::BoundedSemaphore::release` returns
-//! `Result<(), TooManyReleases>`: the error is a value you must look at
-//! (`#[must_use]`), not an exception that may or may not be caught.
-//!
-//! One difference from Python, on purpose: permits out on guards count as
-//! "will come back". With one permit held by a guard, a hand-made
-//! `release()` is refused *now*, since the guard will return that permit
-//! when dropped. Python accepts that release and raises later, at the
-//! `with` block's exit, far from the faulty call.
-//!
-//! What you see: normal acquire / release, the extra release refused with
-//! the error printed, the count still at its bound; the same mistake on a
-//! plain `Semaphore` silently growing the count past its start.
+//! Rust: `BoundedSemaphore::release` returns `Result<(), TooManyReleases>`,
+//! an error you must look at (`#[must_use]`), not an exception. One
+//! difference on purpose: permits out on guards count as coming back, so
+//! with a guard alive a hand-made `release()` is refused now; Python
+//! accepts it and raises later, at the `with` block's exit, far from the
+//! faulty call. The semaphore is `src/semaphore/s2_permits.rs`.
 //!
 //! Run: cargo run -p examples-sync --bin bounded_semaphore
 //!      cargo run -p examples-sync --bin bounded_semaphore -- --permits 3
@@ -34,17 +24,21 @@ use clap::Parser;
 use examples_sync::{BoundedSemaphore, Semaphore};
 use shared::output::{self, heading, say};
 
-#[derive(Parser, Debug)]
-#[command(about = "A bounded semaphore refuses a release beyond its initial value")]
+#[derive(Parser)]
+#[command(
+    about = "A bounded semaphore refuses a release beyond its initial value",
+    allow_negative_numbers = true
+)]
 struct Args {
     /// The semaphore's initial value, which is also its bound.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=1_000))]
-    permits: u64,
+    #[arg(long, default_value_t = 2, value_name = "1..=1000", value_parser = shared::cli::range(1..=1_000usize))]
+    permits: usize,
 }
 
 fn main() -> anyhow::Result<()> {
+    output::start();
     let args = Args::parse();
-    let permits = usize::try_from(args.permits)?;
+    let permits = args.permits;
     let sem = BoundedSemaphore::new(permits);
 
     heading("1. Acquire and release as many times as you like, in pairs");
@@ -80,9 +74,9 @@ fn main() -> anyhow::Result<()> {
         Ok(()) => say("extra release accepted (WRONG)"),
         Err(e) => say(format!("extra release -> Err: {e}")),
     }
+    let after_extra = sem.available();
     say(format!(
-        "available after the refused release: {} (bound {})",
-        sem.available(),
+        "available after the refused release: {after_extra} (bound {})",
         sem.bound()
     ));
 
@@ -141,5 +135,13 @@ fn main() -> anyhow::Result<()> {
             plain.available()
         ));
     }
+    output::results(&[
+        ("extra_release_refused", &extra.is_err()),
+        ("early_release_refused", &early.is_err()),
+        ("available_after_extra", &after_extra),
+        ("available", &sem.available()),
+        ("bound", &sem.bound()),
+        ("plain_available", &plain.available()),
+    ]);
     Ok(())
 }

@@ -1,169 +1,160 @@
-//! Semáforo: limit access to a shared resource (a pretend database) to N hilos at a time.
+//! Semáforo: at most N hilos at a time in a shared resource (a pretend database).
 //!
-//! Ports: notes 004, "Uso de semaforos son cierta cantidad y si el semaforo
-//! es 0 no lo accede, util cuando se quiere limitar el acceso a base de
-//! datos / red por thread".
-//!
+//! Ports: notes 004, "Uso de semaforos ... util cuando se quiere limitar el
+//! acceso a base de datos / red por thread".
 //! Python:
 //! ```python
 //! db_slots = threading.Semaphore(3)
 //! def worker():
 //!     with db_slots:          # acquire: waits while 3 are inside
-//!         query_database()    # at most 3 threads here at once
+//!         query_database()
 //! ```
-//! Rust: std has no semaphore. `examples_sync::Semaphore` builds one on a
-//! `Mutex` (guarding the free permits, the permits out on guards and the
-//! number of sleeping waiters) and a `Condvar` (read `src/semaphore.rs`
-//! next to this file): `acquire()` returns a `Permit` guard, released when dropped, so
-//! the `with` block is the guard's scope. Timeouts return a value:
-//! `acquire_timeout` gives `None` where Python's `acquire(timeout=...)`
-//! returns `False`. In async code, use `tokio::sync::Semaphore` instead:
-//! its `acquire().await` yields the task rather than blocking the thread.
-//!
-//! What you see: a timeline of every hilo, `.` while it waits for a permit,
-//! `=` while it holds one; in no column are there more than N `=`. Which
-//! hilos get in first changes from run to run (the scheduler decides).
+//! Rust: std has no semaphore; it is a count under a `Mutex` and a
+//! `Condvar` to sleep on while the count is 0 (`Sem` below, ten lines).
+//! Part 2 uses the library's (`src/semaphore/`), which adds a `Permit`
+//! guard released on drop (the `with` block: no forgotten release) and an
+//! `acquire_timeout` returning `None` where Python's
+//! `acquire(timeout=...)` returns `False`. In async code use
+//! `tokio::sync::Semaphore`: its `acquire().await` yields the task.
+//! Which hilos get in first varies run to run (the scheduler decides).
 //!
 //! Run: cargo run -p examples-sync --bin semaphore
 //!      cargo run -p examples-sync --bin semaphore -- --permits 3 --threads 10 --query-ms 100
 #![forbid(unsafe_code)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use examples_sync::Semaphore;
+use examples_sync::{Semaphore, harness};
 use shared::output::{self, heading, say};
 use shared::timeline::{Kind, Timeline, terminal_width};
 
-#[derive(Parser, Debug)]
-#[command(about = "A counting semaphore lets at most N hilos use the pretend database at once")]
+#[derive(Parser)]
+#[command(
+    about = "A counting semaphore lets at most N hilos use the pretend database at once",
+    allow_negative_numbers = true
+)]
 struct Args {
     /// Permits: how many hilos may use the database at once.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=64))]
-    permits: u64,
+    #[arg(long, default_value_t = 3, value_name = "1..=64", value_parser = shared::cli::range(1..=64usize))]
+    permits: usize,
     /// Hilos wanting the database.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=256))]
-    threads: u64,
+    #[arg(long, default_value_t = 10, value_name = "1..=256", value_parser = shared::cli::range(1..=256usize))]
+    threads: usize,
     /// How long one pretend query takes, in ms.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    #[arg(long, default_value_t = 100, value_name = "1..=10000", value_parser = shared::cli::range(1..=10_000u64))]
     query_ms: u64,
 }
 
-/// Counts hilos inside the guarded section and remembers the most at once.
+/// Python's `threading.Semaphore`, the plain way.
+struct Sem {
+    permits: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl Sem {
+    fn acquire(&self) {
+        let mut permits = self.permits.lock().unwrap();
+        while *permits == 0 {
+            permits = self.freed.wait(permits).unwrap(); // unlock, sleep, relock
+        }
+        *permits -= 1;
+    }
+
+    fn release(&self) {
+        *self.permits.lock().unwrap() += 1;
+        self.freed.notify_one(); // one permit back: one waiter is enough
+    }
+}
+
+/// Counts the hilos inside and remembers the most at once.
 #[derive(Default)]
-struct Occupancy {
-    inside: AtomicUsize,
+struct Inside {
+    now: AtomicUsize,
     most: AtomicUsize,
-    done: AtomicUsize,
 }
 
-impl Occupancy {
-    fn enter(&self) {
-        let now = self.inside.fetch_add(1, Ordering::SeqCst) + 1;
-        self.most.fetch_max(now, Ordering::SeqCst);
+impl Inside {
+    fn query(&self, lane: &str, timeline: &Timeline, asked: Instant, query: Duration) {
+        let got = Instant::now();
+        timeline.record(lane, Kind::Waiting, asked, got);
+        self.most
+            .fetch_max(self.now.fetch_add(1, SeqCst) + 1, SeqCst);
+        say(format!(
+            "in the database (waited {} ms)",
+            (got - asked).as_millis()
+        ));
+        thread::sleep(query); // the pretend query
+        self.now.fetch_sub(1, SeqCst);
+        timeline.record(lane, Kind::Holding, got, Instant::now()); // before the release
     }
-    fn leave(&self) {
-        self.inside.fetch_sub(1, Ordering::SeqCst);
-        self.done.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// One hilo: wait for a permit, run the query, give the permit back.
-fn worker(
-    id: u64,
-    db_slots: &Semaphore,
-    occupancy: &Occupancy,
-    timeline: &Timeline,
-    query: Duration,
-) {
-    let lane = format!("hilo-{id}");
-    let asked = Instant::now();
-    let permit = db_slots.acquire();
-    let got = Instant::now();
-    timeline.record(&lane, Kind::Waiting, asked, got);
-    occupancy.enter();
-    say(format!(
-        "in the database (waited {} ms)",
-        (got - asked).as_millis()
-    ));
-    thread::sleep(query); // the pretend query
-    occupancy.leave();
-    // The span ends before the permit is released, so spans of holders can
-    // only overlap as much as the permits themselves did.
-    timeline.record(&lane, Kind::Holding, got, Instant::now());
-    drop(permit); // Python: the end of the `with` block
 }
 
 fn main() -> anyhow::Result<()> {
+    output::start();
     let args = Args::parse();
-    let permits = usize::try_from(args.permits)?;
-    let db_slots = Semaphore::new(permits);
-    let occupancy = Occupancy::default();
-    let timeline = Timeline::new();
     let query = Duration::from_millis(args.query_ms);
 
     heading(&format!(
-        "1. {} hilos, {} permits (order of entry varies run to run)",
+        "1. Mutex<usize> + Condvar: {} hilos, {} permits",
         args.threads, args.permits
     ));
-    thread::scope(|s| -> anyhow::Result<()> {
-        for id in 0..args.threads {
-            let (db_slots, occupancy, timeline) = (&db_slots, &occupancy, &timeline);
-            thread::Builder::new()
-                .name(format!("hilo-{id}"))
-                .spawn_scoped(s, move || worker(id, db_slots, occupancy, timeline, query))?;
-        }
-        Ok(())
+    let db_slots = Sem {
+        permits: Mutex::new(args.permits),
+        freed: Condvar::new(),
+    };
+    let (inside, timeline) = (Inside::default(), Timeline::new());
+    harness::hilos(args.threads, "hilo", |i| {
+        let asked = Instant::now();
+        db_slots.acquire();
+        inside.query(&format!("hilo-{i}"), &timeline, asked, query);
+        db_slots.release();
     })?;
-
-    heading("2. Who was inside when");
     output::text(timeline.render(terminal_width()));
-    let most = occupancy.most.load(Ordering::SeqCst);
-    let overlap = timeline.max_overlap(Kind::Holding);
-    let done = occupancy.done.load(Ordering::SeqCst);
-    say(format!("queries done: {done} of {}", args.threads));
-    say(format!(
-        "timeline max overlap: {overlap} (counted from the drawn spans)"
-    ));
+    let (most, overlap) = (
+        inside.most.load(SeqCst),
+        timeline.max_overlap(Kind::Holding),
+    );
 
-    heading("3. A timeout returns a value: every permit taken, one more asked for");
-    let all: Vec<_> = (0..permits).map(|_| db_slots.acquire()).collect();
-    let started = Instant::now();
-    let extra = db_slots.acquire_timeout(Duration::from_millis(50));
+    heading("2. The library's Semaphore: a Permit guard released on drop");
+    let db_slots = Semaphore::new(args.permits);
+    let (lib_inside, timeline) = (Inside::default(), Timeline::new());
+    harness::hilos(args.threads, "hilo", |i| {
+        let asked = Instant::now();
+        let _permit = db_slots.acquire(); // released at the end of the closure
+        lib_inside.query(&format!("hilo-{i}"), &timeline, asked, query);
+    })?;
+    let lib_most = lib_inside.most.load(SeqCst);
+    let all: Vec<_> = (0..args.permits).map(|_| db_slots.acquire()).collect();
+    let timed_out = db_slots
+        .acquire_timeout(Duration::from_millis(50))
+        .is_none();
     say(format!(
-        "acquire_timeout(50 ms) with {} of {} permits out: {} after {} ms (Python: acquire(timeout=0.05) -> False)",
-        all.len(),
-        permits,
-        if extra.is_some() {
-            "Some(permit) (WRONG)"
-        } else {
-            "None"
-        },
-        started.elapsed().as_millis()
+        "every permit taken; acquire_timeout(50 ms) gave None: {timed_out} (Python: False)"
     ));
     drop(all);
-    say(format!(
-        "all permits back: {} available",
-        db_slots.available()
-    ));
 
-    let within = most <= permits && overlap <= permits;
+    let within = most <= args.permits && lib_most <= args.permits;
     output::line("");
     output::line(format!(
-        "What you saw: max inside at once: {most} of {} hilos (limit {}): {}",
+        "What you saw: max inside at once: {most} of {} hilos (limit {}), {lib_most} with the library's: {}",
         args.threads,
         args.permits,
         if within {
-            "never more than the permits;"
+            "never more than the permits; the others waited ('.')."
         } else {
-            "MORE than the permits (WRONG);"
+            "MORE than the permits (WRONG)."
         }
     ));
-    output::line(format!(
-        "the others waited their turn ('.'), and {done} of {} queries ran.",
-        args.threads
-    ));
+    output::results(&[
+        ("permits", &args.permits),
+        ("max_inside", &most),
+        ("timeline_overlap", &overlap),
+        ("library_max_inside", &lib_most),
+        ("timed_out", &timed_out),
+    ]);
     Ok(())
 }

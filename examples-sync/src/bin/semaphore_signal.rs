@@ -2,28 +2,19 @@
 //!
 //! Ports: notes 004, "Semaforos pueden utilizarse para señalizar threads, un
 //! thread q levanta otro thread es un ejemplo".
-//!
 //! Python:
 //! ```python
 //! done = threading.Semaphore(0)    # nothing to take yet
 //! def waiter():
 //!     done.acquire()               # blocks until someone releases
-//!     print("got the signal")
 //! threading.Thread(target=waiter).start()
-//! prepare()
-//! done.release()                   # the signal: wakes the waiter
+//! prepare(); done.release()        # the signal: wakes the waiter
 //! ```
-//! Rust: the same with `examples_sync::Semaphore::new(0)`. The waiter
-//! *keeps* what it took (`acquire().forget()`): a signal is consumed, not
-//! borrowed, so no guard gives it back. Unlike an `Event`, a semaphore
-//! counts: two releases are two signals, and a release that comes before
-//! the waiter starts waiting is not lost, it waits in the count.
-//!
-//! What you see: main first checks that the waiter really is asleep in
-//! `acquire()` (`Semaphore::waiters`, no guessing with a sleep), then
-//! prepares; the waiter stays blocked until main's signal, then proceeds;
-//! and a relay of hilos, started in reverse order, that still run in stage
-//! order because each one is woken by the previous one's signal.
+//! Rust: the same with `Semaphore::new(0)` (`src/semaphore/`). The waiter
+//! keeps what it took (`acquire().forget()`): a signal is consumed, not
+//! borrowed. Unlike an `Event`, a semaphore counts: two releases are two
+//! signals, and a release before the waiter waits is not lost. Part 2 is a
+//! relay of hilos started last-first that still run in stage order.
 //!
 //! Run: cargo run -p examples-sync --bin semaphore_signal
 //!      cargo run -p examples-sync --bin semaphore_signal -- --delay-ms 500 --stages 5
@@ -39,14 +30,17 @@ use clap::Parser;
 use examples_sync::Semaphore;
 use shared::output::{self, heading, say};
 
-#[derive(Parser, Debug)]
-#[command(about = "A semaphore at 0 used by one hilo to signal another")]
+#[derive(Parser)]
+#[command(
+    about = "A semaphore at 0 used by one hilo to signal another",
+    allow_negative_numbers = true
+)]
 struct Args {
     /// How long main prepares before sending the signal, in ms.
-    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    #[arg(long, default_value_t = 300, value_name = "0..=10000", value_parser = shared::cli::range(0..=10_000u64))]
     delay_ms: u64,
     /// Hilos in the relay, each woken by the previous one.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(2..=64))]
+    #[arg(long, default_value_t = 4, value_name = "2..=64", value_parser = shared::cli::range(2..=64u64))]
     stages: u64,
 }
 
@@ -70,9 +64,9 @@ fn until_asleep_or_through(signal: &Semaphore, proceeded: &AtomicBool) -> anyhow
     }
 }
 
-/// Part 1: one waiter, one signal. Returns (proceeded before the signal?,
-/// ms between the signal and the waiter going on).
-fn one_signal(delay: Duration) -> anyhow::Result<(bool, u128)> {
+/// Part 1: one waiter, one signal. Returns (was it asleep in acquire?, did
+/// it proceed before the signal?, after it?, µs from signal to waking).
+fn one_signal(delay: Duration) -> anyhow::Result<(bool, bool, bool, u128)> {
     let signal = Semaphore::new(0);
     let proceeded = AtomicBool::new(false);
     thread::scope(|s| {
@@ -118,7 +112,7 @@ fn one_signal(delay: Duration) -> anyhow::Result<(bool, u128)> {
             "the waiter proceeded after the signal: {} ({lag} µs later)",
             if after { "yes" } else { "no (WRONG)" }
         ));
-        Ok((early, lag))
+        Ok((asleep, early, after, lag))
     })
 }
 
@@ -154,10 +148,11 @@ fn relay(stages: usize) -> anyhow::Result<Vec<usize>> {
 }
 
 fn main() -> anyhow::Result<()> {
+    output::start();
     let args = Args::parse();
 
     heading("1. One hilo signals another");
-    let (early, lag) = one_signal(Duration::from_millis(args.delay_ms))?;
+    let (asleep, early, after, lag) = one_signal(Duration::from_millis(args.delay_ms))?;
 
     heading("2. A relay: each stage wakes the next");
     let order = relay(usize::try_from(args.stages)?)?;
@@ -186,5 +181,12 @@ fn main() -> anyhow::Result<()> {
         }
     ));
     output::line("started last-first: the signals, not the start order, decide.");
+    output::results(&[
+        ("waiter_asleep", &asleep),
+        ("proceeded_early", &early),
+        ("proceeded_after_signal", &after),
+        ("lag_us", &lag),
+        ("relay_in_order", &in_order),
+    ]);
     Ok(())
 }
