@@ -1,0 +1,24 @@
+//! three_tasks: on both runtimes the three I/O waits overlap and the CPU
+//! parts never do (one thread).
+
+use shared::testing::run;
+
+#[test]
+fn waits_overlap_and_cpu_parts_take_turns() {
+    // Waits of 600 ms against 3 x 20 ms of setup: all three are waiting at
+    // once unless the machine stalls the loop for half a second.
+    let run = run(
+        env!("CARGO_BIN_EXE_three_tasks"),
+        &["--cpu-ms", "20", "--io-ms", "600"],
+    )
+    .success();
+    for who in ["hand", "tokio"] {
+        assert_eq!(run.int(&format!("io_overlap_{who}")), 3, "{run}");
+        assert_eq!(run.int(&format!("cpu_overlap_{who}")), 1, "{run}");
+        // One after another: 3 x 640 ms; overlapped about 700 ms.
+        assert!(
+            run.num(&format!("wall_ms_{who}")) < 0.75 * run.num("sequential_ms"),
+            "{run}"
+        );
+    }
+}
