@@ -5,6 +5,10 @@
 //! up when it does I/O, and is made to give it up every so often (every 100
 //! "ticks" in the Python 2 the notes describe; every 5 ms since Python 3.2).
 //!
+//! Not every CPython has one: since 3.13 a free-threaded build (`python3.13t`,
+//! PEP 703) runs without it, officially supported from 3.14 (PEP 779); the
+//! default build still has the GIL, and that is what the notes describe.
+//!
 //! Rust has no GIL: threads run truly in parallel. To *show* what a GIL does,
 //! [`Gil`] reproduces CPython 3's: CPU work runs in slices of `switch_every`
 //! numbers, each slice holding the one lock. At the end of a slice, if
