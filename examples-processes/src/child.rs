@@ -1,43 +1,53 @@
-//! Starting a child proceso, two ways, and always reaping it.
+//! The crate's one process harness: starting a child proceso two ways,
+//! telling a child its role, tying it to its parent, turning signals into a
+//! shutdown [`Event`], and always reaping it. Every example and the
+//! supervisor use this module; none carries its own copy.
 //!
 //! Python's `multiprocessing` has start methods; two of them map onto Rust:
 //!
 //! - **"spawn"**: start a fresh interpreter that re-imports the main module,
 //!   then runs the target function. That re-import is why Python needs
-//!   `if __name__ == "__main__":` around the code that starts processes:
-//!   without it the child would start processes too, forever. Rust's
+//!   `if __name__ == "__main__":` around the code that starts processes.
+//!   Without it the child, while importing, reaches `Process.start()`
+//!   itself, and CPython refuses: it raises `RuntimeError` ("An attempt has
+//!   been made to start a new process before the current process has
+//!   finished its bootstrapping phase") and the child exits with code 1
+//!   (`multiprocessing/spawn.py`, `_check_not_importing_main`). Rust's
 //!   equivalent is to **re-execute the current binary** with a *role*
 //!   ([`self_command`], [`Child::spawn_self`]): the child runs `main` again
-//!   from the top, and `main` must look at [`role`] first and, if it has one,
-//!   do the child's job instead of the parent's. That check is our
+//!   from the top, and `main` must look at [`role`] first and, if it has
+//!   one, do the child's job instead of the parent's. That check is our
 //!   `if __name__ == "__main__"`. The child starts with none of the parent's
 //!   memory: what it needs travels as an argument ([`spawn_self_with`] sends
 //!   one over an ipc-channel, as Python pickles `args=(...)` to the child).
+//!   Python's default is "spawn" on Windows and macOS (since 3.8), "fork" on
+//!   Linux up to 3.13 and "forkserver" on Linux from 3.14.
 //! - **"fork"**: the child is a copy of the parent's whole address space at
-//!   the moment of `fork()` ([`Child::fork`]). Cheap and handy, but only safe
-//!   in a *single-threaded* parent: fork copies only the calling thread, so a
-//!   lock held by any other thread (inside malloc, stdout, a logger) stays
-//!   locked forever in the child. [`Child::fork`] refuses to fork a process
-//!   that has more than one thread, and the child never returns into the
-//!   parent's code nor unwinds out of its branch: it ends with `_exit`.
-//!
-//!   The forked body should also keep to async-signal-safe work (plain
-//!   memory, atomics, `write(2)`; see [`say_from_fork`]). With the
-//!   one-thread check that is extra insurance, not the main defence: with
-//!   no other thread, no lock can be held at the moment of fork. It is what
-//!   POSIX requires of a child forked from a threaded process, and it keeps
-//!   the body correct if it is ever moved to such a process, or if a library
-//!   starts a thread behind our back between the check and the fork.
+//!   the moment of `fork()` ([`Child::fork`]). `fork(2)` works in a process
+//!   with threads too, but the child gets only the calling thread: a lock
+//!   held by any other thread (inside malloc, stdout, a logger) stays locked
+//!   forever in the child, which may then only call async-signal-safe
+//!   functions. [`Child::fork`] chooses to refuse a process that has more
+//!   than one thread (the OS would not), and its child never returns into
+//!   the parent's code nor unwinds out of its branch: it ends with `_exit`.
+//!   The forked body keeps to async-signal-safe work too (plain memory,
+//!   atomics, `write(2)`; see [`say_from_fork`]).
 //!
 //! Whatever the start method, every [`Child`] is reaped: waiting has a
 //! deadline ([`Child::wait_timeout`], [`Child::wait_or_kill`],
 //! [`Child::join`]), a child that dies early is reported with how it died
-//! ([`Exit`]), and dropping a `Child` that was not waited for kills it and
-//! reaps it, so no zombie or orphan is left behind whatever path the parent
-//! takes (an error, `?`, a panic). The other way round, a child dies with its
-//! parent ([`die_with_parent`]), so killing the parent leaves no orphan; and
-//! a parent that owns files can turn SIGINT/SIGTERM into an orderly stop
-//! ([`stop_on_signals`]).
+//! ([`Exit`], the crate's one wording of an exit status), and dropping a
+//! `Child` that was not waited for kills it and reaps it. A re-executed
+//! child continues its parent's output clock ([`self_command`] sets
+//! `shared::output::clock_env()`), dies with its parent
+//! ([`die_with_parent`]), and a parent can turn SIGINT/SIGTERM into an
+//! orderly stop ([`stop_on_signals`]; a supervised worker: [`stop_on_sigterm`]).
+//!
+//! A signal mask survives `fork` and `exec`: std's `Command` resets only
+//! SIGPIPE's disposition, not the mask. A parent that blocked SIGINT and
+//! SIGTERM for its signal thread would start every child with them blocked
+//! (`kill -TERM <child>` would do nothing), so [`die_with_parent`], the
+//! first call of every child, unblocks them again.
 //!
 //! This module needs `unsafe` in two places, each with a `// SAFETY:`
 //! comment: `fork` itself (nix marks it unsafe, for the reasons above) and
@@ -48,8 +58,8 @@ use std::fmt;
 use std::io::{self, Write as _};
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::{ChildStderr, ChildStdin, ChildStdout, Command, ExitStatus};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -160,7 +170,8 @@ impl Exit {
         }
     }
 
-    fn from_wait(status: WaitStatus) -> Option<Exit> {
+    /// From what `waitpid` reported; `None` for stopped/continued.
+    pub fn from_wait(status: WaitStatus) -> Option<Exit> {
         match status {
             WaitStatus::Exited(_, code) => Some(Exit::Code(code)),
             WaitStatus::Signaled(_, signal, _) => Some(Exit::Signal(signal as i32)),
@@ -199,52 +210,78 @@ pub fn self_command(role: &str) -> Result<Command, ChildError> {
     let exe = std::env::current_exe()
         .map_err(|e| ChildError::io("cannot find this program's own executable", e))?;
     let mut command = Command::new(exe);
+    // The child's lines are stamped on this process's clock, so parent and
+    // child read in one time order.
+    let (clock, start) = shared::output::clock_env();
     command
+        .env(clock, start)
         .env(ROLE_ENV, role)
         .env(PARENT_ENV, std::process::id().to_string())
         .env_remove(BOOTSTRAP_ENV);
     Ok(command)
 }
 
-/// Makes this child proceso die when its parent dies: call it first thing in
-/// every role branch of `main` (a forked child gets the same from
-/// [`Child::fork`]).
+/// The first call of every child role: gives the child the default signal
+/// mask back and makes it die when its parent dies.
 ///
-/// Without it, a parent killed by a signal (SIGTERM from `kill`, SIGKILL, a
-/// crash) leaves its children running: the kernel re-parents them to init
-/// (or to the nearest subreaper) and nobody stops them. Python's
-/// `multiprocessing` has the same problem for non-daemon children. Two steps:
+/// The mask first: a mask survives `exec`, and std's `Command` does not
+/// reset it (only SIGPIPE's disposition). A parent that called
+/// [`stop_on_signals`] runs with SIGINT and SIGTERM blocked, so without this
+/// its child could not be stopped by `kill -TERM` or Ctrl-C, and
+/// [`Child::terminate`] would always wait out its grace.
 ///
-/// 1. `prctl(PR_SET_PDEATHSIG, SIGKILL)`: the kernel sends us SIGKILL when
-///    our parent dies. (Strictly: when the parent *thread* that started us
-///    ends. The examples start every child from `main`'s thread, which lives
-///    as long as the process.)
-/// 2. That request only covers a death that happens *after* it. If the
-///    parent died between starting us and step 1, no signal will come, but
-///    our parent is then no longer the process that started us: compare
-///    `getppid()` with the pid the parent put in [`PARENT_ENV`], and exit at
-///    once if they differ.
-///
-/// Started by hand (no [`PARENT_ENV`]), only step 1 is done. Linux only: on
-/// other systems there is no PR_SET_PDEATHSIG and only step 2 is done.
+/// Then the parent: without it, a parent killed by a signal (SIGTERM from
+/// `kill`, SIGKILL, a crash) leaves its children running: the kernel
+/// re-parents them to init (or to the nearest subreaper) and nobody stops
+/// them. Python's `multiprocessing` has the same problem: `daemon=True`
+/// children are terminated by an `atexit` handler, which does not run when
+/// the parent dies of a signal, so daemon children are orphaned too. See
+/// [`parent_death_signal`] for the two steps; here the signal is SIGKILL and
+/// a child whose parent is already gone exits at once.
 pub fn die_with_parent() -> Result<(), ChildError> {
-    #[cfg(target_os = "linux")]
-    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)
-        .map_err(|errno| ChildError::os("PR_SET_PDEATHSIG", errno))?;
-    let expected = std::env::var(PARENT_ENV)
-        .ok()
-        .and_then(|pid| pid.parse::<i32>().ok());
-    if let Some(expected) = expected
-        && nix::unistd::getppid().as_raw() != expected
-    {
+    let mut stops = SigSet::empty();
+    stops.add(Signal::SIGINT);
+    stops.add(Signal::SIGTERM);
+    stops
+        .thread_unblock()
+        .map_err(|errno| ChildError::os("unblocking SIGINT and SIGTERM", errno))?;
+    if !parent_death_signal(Signal::SIGKILL)? {
         // Our parent is gone already: whatever we were to do is unwanted.
         eprintln!(
-            "pid {}: parent {expected} is already gone; exiting",
+            "pid {}: the parent is already gone; exiting",
             std::process::id()
         );
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// Asks the kernel for `signal` when our parent dies; returns whether the
+/// parent that started us is still our parent. Two steps:
+///
+/// 1. `prctl(PR_SET_PDEATHSIG, signal)`: the kernel sends `signal` when our
+///    parent dies. (Strictly: when the parent *thread* that started us ends.
+///    The examples start every child from `main`'s thread, which lives as
+///    long as the process.)
+/// 2. That request only covers a death that happens *after* it. If the
+///    parent died between starting us and step 1, no signal will come, but
+///    our parent is then no longer the process that started us: compare
+///    `getppid()` with the pid the parent put in [`PARENT_ENV`].
+///
+/// Started by hand (no [`PARENT_ENV`]), only step 1 is done. Linux only: on
+/// other systems there is no PR_SET_PDEATHSIG and only step 2 is done.
+pub fn parent_death_signal(signal: Signal) -> Result<bool, ChildError> {
+    #[cfg(target_os = "linux")]
+    nix::sys::prctl::set_pdeathsig(signal)
+        .map_err(|errno| ChildError::os("PR_SET_PDEATHSIG", errno))?;
+    #[cfg(not(target_os = "linux"))]
+    let _ = signal;
+    Ok(parent_pid().is_none_or(|expected| nix::unistd::getppid().as_raw() == expected))
+}
+
+/// The pid of the parent that started us with [`self_command`], if it did.
+pub fn parent_pid() -> Option<i32> {
+    std::env::var(PARENT_ENV).ok()?.parse().ok()
 }
 
 /// Which way a child was started.
@@ -830,13 +867,65 @@ where
         .map_err(|e| ChildError::ipc("receiving the parent's argument", e))
 }
 
+/// The notes' `threading.Event`: a flag one thread sets and others check or
+/// wait for. The crate's one shutdown flag: [`stop_on_signals`] and
+/// [`stop_on_sigterm`] set it, a pool's cancel flag and a supervised
+/// worker's loop read it.
+///
+/// `is_set` is one atomic load, cheap enough for every loop turn.
+/// `wait_timeout` is `Event.wait(timeout)`: a sleep that ends early when the
+/// flag is set, so a worker that pauses between jobs still stops at once
+/// (the notes' `time.sleep(1)` would make shutdown wait up to a second).
+#[derive(Debug, Default)]
+pub struct Event {
+    set: AtomicBool,
+    lock: Mutex<()>,
+    wake: Condvar,
+}
+
+impl Event {
+    /// A flag that is not set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `Event.is_set()`.
+    pub fn is_set(&self) -> bool {
+        // Acquire pairs with the Release in `set`: whatever the setter did
+        // before setting the flag is visible to whoever sees it set.
+        self.set.load(Ordering::Acquire)
+    }
+
+    /// `Event.set()`: sets the flag and wakes every waiter.
+    pub fn set(&self) {
+        // Store under the lock: a waiter checks the flag and goes to sleep
+        // while holding it, so the notify cannot fall between its check and
+        // its sleep (the classic lost wake-up).
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.set.store(true, Ordering::Release);
+        self.wake.notify_all();
+    }
+
+    /// `Event.wait(timeout)`: sleeps until the flag is set or `timeout`
+    /// passes; returns whether the flag is set.
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        let guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _guard = self
+            .wake
+            .wait_timeout_while(guard, timeout, |_| !self.is_set())
+            .unwrap_or_else(|e| e.into_inner());
+        self.is_set()
+    }
+}
+
 /// The signal that asked this process to stop, as a number (0: none yet).
-/// Written once by the thread of [`stop_on_signals`]; read anywhere.
+/// Written once by the signal thread; read anywhere.
 static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
 
-/// The signal that asked this process to stop, if [`stop_on_signals`] is in
-/// use and one came. The long waits of this module ([`Child::join`],
-/// [`accept_from`]) watch it and end with [`ChildError::Interrupted`].
+/// The signal that asked this process to stop, if [`stop_on_signals`] (or
+/// [`stop_on_sigterm`]) is in use and one came. The long waits of this
+/// module ([`Child::join`], [`accept_from`]) watch it and end with
+/// [`ChildError::Interrupted`].
 pub fn stop_signal() -> Option<Signal> {
     match STOP_SIGNAL.load(Ordering::SeqCst) {
         0 => None,
@@ -853,56 +942,80 @@ pub fn check_stop() -> Result<(), ChildError> {
     }
 }
 
-/// Turns Ctrl-C (SIGINT) and SIGTERM into a flag, so a parent can stop its
-/// children, reap them, remove its files and exit cleanly instead of dying
-/// mid-way.
+/// For a parent: turns Ctrl-C (SIGINT) and SIGTERM into an [`Event`], so it
+/// can stop its children, reap them, remove its files and exit cleanly
+/// instead of dying mid-way.
 ///
 /// Call it first thing in `main`, before any other thread starts: it blocks
 /// both signals in the calling thread, threads started later inherit that
 /// mask, and one thread of its own waits for them with `sigwait` (no signal
 /// handler, so no async-signal-safety rules and no `unsafe`). Children
-/// started with `Command` get a clean mask again (std resets it before
-/// exec). That thread lives until the process exits; it holds nothing.
+/// inherit the mask too (exec keeps it): [`die_with_parent`] unblocks it in
+/// each child. The thread lives until the process exits; it holds nothing.
 ///
-/// The first signal sets the returned flag and [`stop_signal`]; the program
-/// then stops in order and should exit with 128 + the signal's number (130
-/// after Ctrl-C, 143 after SIGTERM: the shell's convention; see
-/// [`exit_code`]). A second signal means "now": the process exits at once
-/// with that code. Its children still die with it ([`die_with_parent`]),
-/// but files it meant to remove may stay.
-pub fn stop_on_signals() -> Result<Arc<AtomicBool>, ChildError> {
+/// The first signal sets the event and [`stop_signal`]; the program then
+/// stops in order and should exit with 128 + the signal's number (130 after
+/// Ctrl-C, 143 after SIGTERM: the shell's convention; see [`exit_code`]). A
+/// second signal means "now": the process exits at once with that code. Its
+/// children still die with it ([`die_with_parent`]), but files it meant to
+/// remove may stay.
+pub fn stop_on_signals() -> Result<Arc<Event>, ChildError> {
+    watch_signals(&[Signal::SIGINT, Signal::SIGTERM], &[], "signals")
+}
+
+/// For a worker whose parent decides when it stops (a supervised worker):
+/// SIGTERM sets the returned [`Event`] (from the master, or from the kernel
+/// when the master dies, see [`parent_death_signal`]); SIGINT and SIGHUP,
+/// which a terminal or `kill -<sig> -<group>` sends to the whole process
+/// group, are taken and reported but change nothing: the master decides.
+/// `who` names this process in the lines it prints. Same rules as
+/// [`stop_on_signals`]: call it before starting other threads.
+pub fn stop_on_sigterm(who: &str) -> Result<Arc<Event>, ChildError> {
+    watch_signals(&[Signal::SIGTERM], &[Signal::SIGINT, Signal::SIGHUP], who)
+}
+
+/// The crate's one signal thread: blocks `stop` and `ignore` in the calling
+/// thread, then takes them with `sigwait` on a thread of its own. A `stop`
+/// signal sets the event (a second one exits at once); an `ignore` signal
+/// is reported and dropped.
+fn watch_signals(stop: &[Signal], ignore: &[Signal], who: &str) -> Result<Arc<Event>, ChildError> {
     let mut signals = SigSet::empty();
-    signals.add(Signal::SIGINT);
-    signals.add(Signal::SIGTERM);
+    for &signal in stop.iter().chain(ignore) {
+        signals.add(signal);
+    }
     signals
         .thread_block()
-        .map_err(|errno| ChildError::os("blocking SIGINT and SIGTERM", errno))?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
+        .map_err(|errno| ChildError::os("blocking the stop signals", errno))?;
+    let event = Arc::new(Event::new());
+    let flag = Arc::clone(&event);
+    let stops: Vec<Signal> = stop.to_vec();
+    let who = who.to_string();
     thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
+            let say = |message: String| shared::output::say_as(&who, message);
             while let Ok(signal) = signals.wait() {
+                if !stops.contains(&signal) {
+                    say(format!("{} ignored: my parent decides", signal.as_str()));
+                    continue;
+                }
                 let first = STOP_SIGNAL
                     .compare_exchange(0, signal as i32, Ordering::SeqCst, Ordering::SeqCst)
                     .is_ok();
                 if !first {
-                    shared::output::say(format!(
-                        "got {} again: exiting now (children die with this process)",
-                        signal.as_str()
-                    ));
+                    say(format!("got {} again: exiting now", signal.as_str()));
                     std::process::exit(128 + signal as i32);
                 }
-                shared::output::say(format!(
-                    "got {}: stopping (children will be stopped and reaped; {} again to exit at once)",
+                say(format!(
+                    "got {}: setting the shutdown event ({} again to exit at once)",
                     signal.as_str(),
                     signal.as_str()
                 ));
-                flag.store(true, Ordering::SeqCst);
+                flag.set();
             }
         })
         .map_err(|e| ChildError::io("cannot start the signal thread", e))?;
-    Ok(stop)
+    Ok(event)
 }
 
 /// What `main` returns when its work is done: success; 128 + the signal's
@@ -930,10 +1043,10 @@ pub fn exit_code(result: anyhow::Result<()>) -> std::process::ExitCode {
 /// stops them in order.
 ///
 /// Blocked, not ignored: a blocked SIGINT waits, pending, instead of being
-/// thrown away, and std's `Command` clears the mask for any program this
-/// worker starts, which gets Ctrl-C as usual; an ignored one (`SIG_IGN`)
-/// would be discarded, and would stay ignored in every program started from
-/// here (exec keeps SIG_IGN). Call it before starting threads: the mask is
+/// thrown away; an ignored one (`SIG_IGN`) would be discarded. Both survive
+/// exec, so a program this worker started would inherit either (std's
+/// `Command` resets neither): such a program should unblock it, as
+/// [`die_with_parent`] does. Call it before starting threads: the mask is
 /// per thread.
 pub fn block_ctrl_c() -> Result<(), ChildError> {
     let mut signals = SigSet::empty();

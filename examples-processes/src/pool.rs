@@ -43,7 +43,6 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use ipc_channel::TrySelectError;
@@ -51,7 +50,7 @@ use ipc_channel::ipc::{self, IpcReceiver, IpcReceiverSet, IpcSelectionResult, Ip
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::child::{self, Child, ChildError, Exit};
+use crate::child::{self, Child, ChildError, Event, Exit};
 
 /// The role a re-executed binary plays as a pool worker. A binary that uses
 /// a [`Pool`] must start `main` with
@@ -137,7 +136,7 @@ struct Worker<T: Task> {
 pub struct Pool<T: Task> {
     workers: Vec<Worker<T>>,
     results: IpcReceiverSet,
-    cancel: Arc<AtomicBool>,
+    cancel: Arc<Event>,
     started: usize,
     /// Numbers each `run_all`. A cancelled run leaves tasks running in
     /// the workers; their results still arrive, during a later run, with
@@ -156,7 +155,7 @@ impl<T: Task> Pool<T> {
             workers: Vec::with_capacity(size),
             results: IpcReceiverSet::new()
                 .map_err(|e| ipc_error("creating the receiver set", e))?,
-            cancel: Arc::new(AtomicBool::new(false)),
+            cancel: Arc::new(Event::new()),
             started: 0,
             run: 0,
         };
@@ -167,9 +166,9 @@ impl<T: Task> Pool<T> {
         Ok(pool)
     }
 
-    /// Uses `flag` as the cancel flag: when it becomes true, a running `map`
+    /// Uses `flag` as the cancel flag: when it is set, a running `map`
     /// returns [`PoolError::Cancelled`] within [`TICK`].
-    pub fn with_cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+    pub fn with_cancel_flag(mut self, flag: Arc<Event>) -> Self {
         self.cancel = flag;
         self
     }
@@ -250,7 +249,7 @@ impl<T: Task> Pool<T> {
         while done < total {
             // Checked before handing out more: after a cancel, no new task
             // is sent.
-            if self.cancel.load(Ordering::SeqCst) {
+            if self.cancel.is_set() {
                 return Err(PoolError::Cancelled { done, total });
             }
             self.hand_out(run, &mut waiting);
@@ -347,7 +346,7 @@ impl<T: Task> Pool<T> {
                 },
             )
         });
-        if !self.cancel.load(Ordering::SeqCst) {
+        if !self.cancel.is_set() {
             let fresh = self.start_worker()?;
             self.workers.insert(position.min(self.workers.len()), fresh);
         }
@@ -454,7 +453,7 @@ mod tests {
                 broken: false,
             }],
             results,
-            cancel: Arc::new(AtomicBool::new(false)),
+            cancel: Arc::new(Event::new()),
             started: 1,
             run: 0,
         };
@@ -471,7 +470,7 @@ mod tests {
             let Ok(Order::Run { run, index, .. }) = orders.recv() else {
                 panic!("expected a task")
             };
-            cancel.store(true, Ordering::SeqCst);
+            cancel.set();
             // ...and answer only once the test has started the next map.
             go_rx
                 .recv_timeout(Duration::from_secs(20))
@@ -497,7 +496,7 @@ mod tests {
             matches!(first, Err(PoolError::Cancelled { done: 0, total: 3 })),
             "{first:?}"
         );
-        pool.cancel.store(false, Ordering::SeqCst);
+        pool.cancel = Arc::new(Event::new());
         go_tx.send(()).unwrap();
         // Index 0 again: the late 999 (task 0 of the cancelled map) must not
         // be taken for the answer to Double(5).
@@ -521,7 +520,7 @@ mod tests {
             let Ok(Order::Run { run, index, task }) = orders.recv() else {
                 panic!("expected a task")
             };
-            cancel.store(true, Ordering::SeqCst);
+            cancel.set();
             let output = task.run();
             // The pool may already have seen the cancel and gone (its end
             // of the channel closed): then this answer has nobody to read it.

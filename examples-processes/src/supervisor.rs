@@ -7,18 +7,18 @@
 //! `threading.Event` shutdown flag. What this module promises:
 //!
 //! - [`ServiceManager::add`]`(service, workers)` starts `workers` workers with
-//!   stable ids `0..workers`. Each is the current binary re-executed with
-//!   [`WORKER_ENV`] set (Python's "spawn" start method: a fresh process that
-//!   runs `main` again and learns its role from its environment, which is why
-//!   Python needs `if __name__ == "__main__"`). The master never calls a bare
+//!   stable ids `0..workers`. Each is the current binary re-executed by the
+//!   crate's harness ([`crate::child::self_command`], role
+//!   `"<service>:<id>:<master pid>"`; Python's "spawn" start method: a fresh
+//!   process that runs `main` again and learns its role from its
+//!   environment, which is why Python needs `if __name__ == "__main__"`). The master never calls a bare
 //!   `fork()`, so it does not matter whether threads are running.
 //! - Process names: argv\[0\] and the kernel's `comm` (PR_SET_NAME) are
 //!   `"<service>:<id>"`, so `ps -e` shows `printer:0`, `printer:1`.
-//! - The shutdown flag ([`ShutdownFlag`], the notes' `threading.Event`) is set
-//!   when the worker receives SIGTERM. No signal *handler* is installed (a
-//!   handler may only do async-signal-safe work): the worker blocks SIGTERM
-//!   and a dedicated thread takes it with `sigwait`, then sets the flag like
-//!   any other thread would.
+//! - The shutdown flag (the harness's [`crate::child::Event`], the notes'
+//!   `threading.Event`) is set when the worker receives SIGTERM, by the
+//!   harness's one signal thread ([`crate::child::stop_on_sigterm`]: no
+//!   handler, a thread that takes the blocked signal with `sigwait`).
 //! - A worker that dies is restarted under the same id; one that dies again
 //!   soon after starting is restarted after a growing delay ([`Backoff`]), so
 //!   a crash loop does not spin the CPU.
@@ -40,13 +40,9 @@
 //! [`run_worker`] return [`SupervisorError::LinuxOnly`].
 #![forbid(unsafe_code)]
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-/// The environment variable that tells a re-executed binary it is a worker:
-/// `"<service>:<worker id>:<master pid>"`.
-pub const WORKER_ENV: &str = "CONCURRENCIA_SUPERVISOR_WORKER";
+use crate::child::{self, Event, ROLE_ENV};
 
 /// Longest service name: `comm` holds 15 bytes, and `":<id>"` must fit too.
 pub const MAX_SERVICE_NAME: usize = 10;
@@ -54,8 +50,8 @@ pub const MAX_SERVICE_NAME: usize = 10;
 /// What can go wrong starting or running the supervisor.
 #[derive(Debug, thiserror::Error)]
 pub enum SupervisorError {
-    /// [`WORKER_ENV`] was set to something that is not `service:id:pid`.
-    #[error("{WORKER_ENV}={0:?} is not \"<service>:<worker id>:<master pid>\"")]
+    /// The role ([`ROLE_ENV`]) is not `service:id:pid`.
+    #[error("{ROLE_ENV}={0:?} is not \"<service>:<worker id>:<master pid>\"")]
     BadIdentity(String),
     /// A service name that would not fit `comm` or would break the format.
     #[error(
@@ -100,12 +96,12 @@ impl WorkerIdentity {
         format!("{}:{}", self.service, self.worker_id)
     }
 
-    /// The value of [`WORKER_ENV`] for this worker.
+    /// The role ([`ROLE_ENV`]) of this worker.
     pub fn to_env_value(&self) -> String {
         format!("{}:{}:{}", self.service, self.worker_id, self.master_pid)
     }
 
-    /// Parses a [`WORKER_ENV`] value.
+    /// Parses a worker's role.
     pub fn parse(value: &str) -> Result<Self, SupervisorError> {
         let bad = || SupervisorError::BadIdentity(value.to_string());
         let mut parts = value.split(':');
@@ -130,7 +126,7 @@ impl WorkerIdentity {
     /// `Some(identity)` when this process was started as a worker, `None`
     /// for the master (the variable is not set).
     pub fn from_env() -> Result<Option<Self>, SupervisorError> {
-        match std::env::var(WORKER_ENV) {
+        match std::env::var(ROLE_ENV) {
             Ok(value) => Self::parse(&value).map(Some),
             Err(std::env::VarError::NotPresent) => Ok(None),
             Err(std::env::VarError::NotUnicode(raw)) => Err(SupervisorError::BadIdentity(
@@ -150,55 +146,6 @@ fn check_service_name(name: &str) -> Result<(), SupervisorError> {
         Ok(())
     } else {
         Err(SupervisorError::BadServiceName(name.to_string()))
-    }
-}
-
-/// The notes' `threading.Event`: a flag one thread sets and others check or
-/// wait for.
-///
-/// `is_set` is one atomic load, cheap enough for every loop turn.
-/// `wait_timeout` is `Event.wait(timeout)`: a sleep that ends early when the
-/// flag is set, so a worker that pauses between jobs still stops at once
-/// (the notes' `time.sleep(1)` would make shutdown wait up to a second).
-#[derive(Debug, Default)]
-pub struct ShutdownFlag {
-    set: AtomicBool,
-    lock: Mutex<()>,
-    wake: Condvar,
-}
-
-impl ShutdownFlag {
-    /// A flag that is not set.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// `Event.is_set()`.
-    pub fn is_set(&self) -> bool {
-        // Acquire pairs with the Release in `set`: whatever the setter did
-        // before setting the flag is visible to whoever sees it set.
-        self.set.load(Ordering::Acquire)
-    }
-
-    /// `Event.set()`: sets the flag and wakes every waiter.
-    pub fn set(&self) {
-        // Store under the lock: a waiter checks the flag and goes to sleep
-        // while holding it, so the notify cannot fall between its check and
-        // its sleep (the classic lost wake-up).
-        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        self.set.store(true, Ordering::Release);
-        self.wake.notify_all();
-    }
-
-    /// `Event.wait(timeout)`: sleeps until the flag is set or `timeout`
-    /// passes; returns whether the flag is set.
-    pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        let guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        let _guard = self
-            .wake
-            .wait_timeout_while(guard, timeout, |_| !self.is_set())
-            .unwrap_or_else(|e| e.into_inner());
-        self.is_set()
     }
 }
 
@@ -297,10 +244,23 @@ pub struct Outcome {
     pub restarts: u32,
     /// SIGHUP reloads done.
     pub reloads: u32,
+    /// The delay before each restart, in order (the first 32).
+    pub restart_delays: Vec<Duration>,
     /// Children of the master still in /proc when it returned (must be 0).
     pub leftovers: usize,
     /// From the stop request (signal or timer) until every worker was reaped.
     pub stop_took: Duration,
+}
+
+impl StopReason {
+    /// `sigterm`, `sigint` or `timer`: the value of the `stop` result line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Terminate => "sigterm",
+            StopReason::Interrupt => "sigint",
+            StopReason::Timer => "timer",
+        }
+    }
 }
 
 impl Outcome {
@@ -361,7 +321,7 @@ pub struct WorkerContext {
     /// Service, id and master pid.
     pub identity: WorkerIdentity,
     /// Set on SIGTERM (from the master, or from the kernel when the master dies).
-    pub shutdown: std::sync::Arc<ShutdownFlag>,
+    pub shutdown: std::sync::Arc<Event>,
 }
 
 /// How a worker process ended.
@@ -393,11 +353,138 @@ where
     }
 }
 
+/// The supervisor example's hidden flags: failure injection for its tests
+/// and failure demos, kept here so the example's worker stays the notes'
+/// four-line loop. None of them shows in `--help`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Knobs {
+    /// (test-only) Make worker `--crash-worker` abort after this many lines,
+    /// every time it is started: restarts and the growing restart delay.
+    #[arg(long, hide = true)]
+    pub crash_after: Option<u32>,
+    /// (test-only) Which worker id `--crash-after` applies to.
+    #[arg(long, hide = true, default_value_t = 0)]
+    pub crash_worker: u32,
+    /// (test-only) A worker id that ignores its shutdown flag: the deadline
+    /// ends it with SIGKILL.
+    #[arg(long, hide = true)]
+    pub stubborn_worker: Option<u32>,
+    /// (test-only) A worker id that fails its clean-up when asked to stop
+    /// (exit code 3): the master counts it as failed.
+    #[arg(long, hide = true)]
+    pub fail_on_stop: Option<u32>,
+    /// (test-only) How long a worker must run to count as healthy, in ms.
+    #[arg(long, hide = true, default_value_t = 1000)]
+    pub healthy_after_ms: u64,
+    /// (test-only) After SIGTERM, how long workers have to leave before
+    /// SIGKILL, in ms.
+    #[arg(long, hide = true, default_value_t = 3000)]
+    pub grace_ms: u64,
+}
+
+/// What a worker picked by [`Knobs`] does instead of the example's loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Abort after this many lines.
+    CrashAfter(u32),
+    /// Ignore the shutdown flag.
+    Stubborn,
+    /// Leave with exit code 3 when asked to stop.
+    FailOnStop,
+}
+
+impl Knobs {
+    /// The master's configuration, with `stop_after` from the visible flag.
+    pub fn config(&self, stop_after: Option<Duration>) -> Config {
+        Config {
+            grace: Duration::from_millis(self.grace_ms),
+            backoff: Backoff {
+                healthy_after: Duration::from_millis(self.healthy_after_ms),
+                ..Backoff::default()
+            },
+            stop_after,
+        }
+    }
+
+    /// A knob naming a worker id that does not exist, as a message.
+    pub fn check(&self, workers: u32) -> Result<(), String> {
+        let crash = self.crash_after.map(|_| self.crash_worker);
+        for (flag, id) in [
+            ("--crash-worker", crash),
+            ("--stubborn-worker", self.stubborn_worker),
+            ("--fail-on-stop", self.fail_on_stop),
+        ] {
+            if let Some(id) = id.filter(|&id| id >= workers) {
+                return Err(format!(
+                    "{flag} {id} does not exist: worker ids are 0..{workers}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The fault the knobs give worker `id`, if any.
+    pub fn fault_of(&self, id: u32) -> Option<Fault> {
+        if let Some(n) = self.crash_after.filter(|_| self.crash_worker == id) {
+            Some(Fault::CrashAfter(n))
+        } else if self.stubborn_worker == Some(id) {
+            Some(Fault::Stubborn)
+        } else if self.fail_on_stop == Some(id) {
+            Some(Fault::FailOnStop)
+        } else {
+            None
+        }
+    }
+}
+
+/// A printer that misbehaves as `fault` says (the tests' and demos' worker
+/// body; the example's own is the notes' loop). Does not return for
+/// [`Fault::CrashAfter`] (abort) nor [`Fault::FailOnStop`] (exit code 3).
+pub fn faulty_printer(context: &WorkerContext, interval: Duration, fault: Fault) {
+    let me = context.identity.process_name();
+    let say = |message: &str| shared::output::say_as(&me, message);
+    let mut lines = 0u32;
+    let mut told = false;
+    loop {
+        if context.shutdown.is_set() {
+            match fault {
+                Fault::Stubborn if !told => {
+                    say("shutdown flag is set, but this worker ignores it");
+                    told = true;
+                }
+                Fault::Stubborn => {}
+                Fault::FailOnStop => {
+                    say("failing my clean-up on purpose: exit code 3");
+                    std::process::exit(3);
+                }
+                Fault::CrashAfter(_) => break,
+            }
+        }
+        say("Doing stuff");
+        lines += 1;
+        if let Fault::CrashAfter(n) = fault
+            && lines >= n
+        {
+            say(&format!("crashing on purpose after {lines} lines (abort)"));
+            // No core file from a demo crash. abort() (SIGABRT), not a
+            // panic: a raised SIGSEGV does not even kill a Rust program.
+            #[cfg(target_os = "linux")]
+            let _ = nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_CORE, 0, 0);
+            std::process::abort();
+        }
+        if told {
+            std::thread::sleep(interval); // deaf to the flag, on purpose
+        } else {
+            context.shutdown.wait_timeout(interval);
+        }
+    }
+}
+
 #[cfg(target_os = "linux")]
 mod linux {
     use super::{
-        Config, Outcome, ShutdownFlag, StopReason, SupervisorError, WORKER_ENV, WorkerContext,
-        WorkerEnd, WorkerIdentity, os,
+        Config, Outcome, StopReason, SupervisorError, WorkerContext, WorkerEnd, WorkerIdentity,
+        child, os,
     };
     use nix::errno::Errno;
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -410,8 +497,7 @@ mod linux {
     use std::ffi::CString;
     use std::os::fd::AsFd;
     use std::os::unix::process::CommandExt;
-    use std::process::{Command, Stdio};
-    use std::sync::Arc;
+    use std::process::Stdio;
     use std::time::Instant;
 
     const MASTER: &str = "master";
@@ -455,6 +541,7 @@ mod linux {
         me: Pid,
         restarts: u32,
         reloads: u32,
+        restart_delays: Vec<std::time::Duration>,
         /// When the current stop began (for `Outcome::stop_took`).
         stop_began: Option<Instant>,
     }
@@ -467,15 +554,11 @@ mod linux {
         matches!(status, Some(WaitStatus::Exited(_, 0)))
     }
 
+    /// How a worker ended, in the harness's one wording ([`child::Exit`]).
     pub fn describe(status: Option<&WaitStatus>) -> String {
-        let Some(status) = status else {
-            return "reaped by someone else: how it ended is unknown".to_string();
-        };
-        match status {
-            WaitStatus::Exited(_, 0) => "exited with code 0".to_string(),
-            WaitStatus::Exited(_, code) => format!("exited with code {code}"),
-            WaitStatus::Signaled(_, signal, _) => format!("killed by {}", signal.as_str()),
-            other => format!("{other:?}"),
+        match status.copied().and_then(child::Exit::from_wait) {
+            Some(exit) => exit.to_string(),
+            None => "reaped by someone else: how it ended is unknown".to_string(),
         }
     }
 
@@ -523,17 +606,18 @@ mod linux {
                 me: getpid(),
                 restarts: 0,
                 reloads: 0,
+                restart_delays: Vec::new(),
                 stop_began: None,
             })
         }
 
         pub fn run(mut self) -> Result<Outcome, SupervisorError> {
             let began = Instant::now();
+            let me = self.me;
             say_as(
                 MASTER,
                 format!(
-                    "master pid {} starting {} workers (SIGTERM: graceful stop, SIGINT: stop at once, SIGHUP: restart workers)",
-                    self.me,
+                    "master pid {me} starting {} workers. To stop: Ctrl-C (SIGINT, at once) or `kill -TERM {me}` (graceful); `kill -HUP {me}` restarts them",
                     self.slots.len()
                 ),
             );
@@ -597,16 +681,18 @@ mod linux {
                 worker_id: slot.id,
                 master_pid: me,
             };
-            let spawned = std::env::current_exe().and_then(|exe| {
-                Command::new(exe)
-                    // argv[0] = "printer:0": what `ps -f` shows.
-                    .arg0(identity.process_name())
-                    // The same flags as the master: the worker parses them too.
-                    .args(std::env::args_os().skip(1))
-                    .env(WORKER_ENV, identity.to_env_value())
-                    .stdin(Stdio::null())
-                    .spawn()
-            });
+            // The harness's re-exec: role, parent pid and output clock set.
+            let spawned = child::self_command(&identity.to_env_value())
+                .map_err(std::io::Error::other)
+                .and_then(|mut command| {
+                    command
+                        // argv[0] = "printer:0": what `ps -f` shows.
+                        .arg0(identity.process_name())
+                        // The same flags as the master: the worker parses them too.
+                        .args(std::env::args_os().skip(1))
+                        .stdin(Stdio::null())
+                        .spawn()
+                });
             slot.started = Instant::now();
             match spawned {
                 Ok(child) => {
@@ -729,6 +815,9 @@ mod linux {
                     ),
                 );
                 slot.restart_at = Some(Instant::now() + delay);
+                if self.restart_delays.len() < 32 {
+                    self.restart_delays.push(delay);
+                }
             }
         }
 
@@ -884,6 +973,7 @@ mod linux {
                 killed,
                 restarts: self.restarts,
                 reloads: self.reloads,
+                restart_delays: self.restart_delays.clone(),
                 leftovers,
                 stop_took,
             }
@@ -919,74 +1009,44 @@ mod linux {
         if let Ok(comm) = CString::new(name.as_str()) {
             prctl::set_name(&comm).map_err(os("PR_SET_NAME"))?;
         }
-        // Ask the kernel for SIGTERM when our parent dies...
-        prctl::set_pdeathsig(Signal::SIGTERM).map_err(os("PR_SET_PDEATHSIG"))?;
-        // ...and close the race: if the master died before that call, no
-        // signal will come, but our parent is no longer the master.
-        let master = Pid::from_raw(identity.master_pid);
-        if getppid() != master {
+        // The master's mask (SIGTERM, SIGINT, SIGHUP, SIGCHLD blocked for
+        // its signalfd) survived exec. Keep the three the signal thread will
+        // take (so a SIGTERM that comes early waits for it, pending) and
+        // give SIGCHLD back.
+        let mut taken = SigSet::empty();
+        for signal in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
+            taken.add(signal);
+        }
+        taken.thread_set_mask().map_err(os("set the signal mask"))?;
+        // SIGTERM, not SIGKILL, when the master dies: the worker leaves
+        // through its shutdown flag, as when the master asks.
+        let master = identity.master_pid;
+        if !child::parent_death_signal(Signal::SIGTERM).map_err(harness("PR_SET_PDEATHSIG"))?
+            || getppid().as_raw() != master
+        {
             say_as(
                 &name,
                 format!("master {master} is already gone: not starting"),
             );
             return Ok(WorkerEnd::MasterGone);
         }
-
-        // Block SIGTERM, SIGINT and SIGHUP before any thread exists, so
-        // every thread inherits the mask and only the sigwait below takes them.
-        let mut mask = SigSet::empty();
-        for signal in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
-            mask.add(signal);
-        }
-        mask.thread_block().map_err(os("block signals"))?;
-
-        let shutdown = Arc::new(ShutdownFlag::new());
-        let flag = Arc::clone(&shutdown);
-        let thread_name = name.clone();
-        std::thread::Builder::new()
-            .name("signals".into())
-            .spawn(move || signal_thread(mask, master, &thread_name, &flag))
-            .map_err(|source| SupervisorError::Os {
-                what: "start the signal thread",
-                source,
-            })?;
-
+        let shutdown = child::stop_on_sigterm(&name).map_err(harness("the signal thread"))?;
         let context = WorkerContext { identity, shutdown };
         body(&context);
         Ok(WorkerEnd::Finished)
     }
 
-    /// Runs for the whole life of the worker: takes the blocked signals one at
-    /// a time. Being an ordinary thread, not a signal handler, it may lock,
-    /// print and allocate.
-    fn signal_thread(mask: SigSet, master: Pid, name: &str, flag: &ShutdownFlag) {
-        loop {
-            match mask.wait() {
-                Ok(Signal::SIGTERM) => {
-                    if getppid() != master {
-                        say_as(
-                            name,
-                            format!(
-                                "master {master} died (PR_SET_PDEATHSIG): setting the shutdown flag"
-                            ),
-                        );
-                    } else {
-                        say_as(name, "SIGTERM: setting the shutdown flag");
-                    }
-                    flag.set();
-                }
-                Ok(signal) => say_as(
-                    name,
-                    format!("{} ignored: the master decides", signal.as_str()),
-                ),
-                Err(_) => return,
-            }
+    fn harness(what: &'static str) -> impl FnOnce(child::ChildError) -> SupervisorError {
+        move |error| SupervisorError::Os {
+            what,
+            source: std::io::Error::other(error.to_string()),
         }
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
+        use std::process::Command;
 
         // The stand-in workers are reaped by the master with waitpid (what
         // is tested), not through std's handle.
@@ -1128,6 +1188,7 @@ mod tests {
             killed: 2,
             restarts: 0,
             reloads: 0,
+            restart_delays: Vec::new(),
             leftovers: 0,
             stop_took: Duration::ZERO,
         };
@@ -1163,7 +1224,7 @@ mod tests {
 
     #[test]
     fn the_shutdown_flag_wakes_a_waiter_early() {
-        let flag = Arc::new(ShutdownFlag::new());
+        let flag = Arc::new(crate::child::Event::new());
         assert!(!flag.is_set());
         assert!(!flag.wait_timeout(Duration::from_millis(1)));
         let setter = Arc::clone(&flag);

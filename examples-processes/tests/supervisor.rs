@@ -52,7 +52,9 @@ fn a_killed_worker_comes_back_and_sigterm_leaves_no_child() {
     let old = first[&0];
     kill(Pid::from_raw(old), Signal::SIGKILL).expect("kill worker 0");
     master.wait_for("the death of worker 0", |l| {
-        l.contains(&format!("worker 0 pid {old} died (killed by SIGKILL)"))
+        l.contains(&format!(
+            "worker 0 pid {old} died (killed by signal 9 (SIGKILL))"
+        ))
     });
     let starts = master.wait_for_nth_start(3);
     let (id, new) = starts[2];
@@ -89,10 +91,9 @@ fn a_killed_worker_comes_back_and_sigterm_leaves_no_child() {
             "worker {pid} left through its shutdown flag:\n{out}"
         );
     }
-    assert!(
-        out.contains(
-            "all workers stopped: 2 left by themselves, 0 failed, 0 killed; children left: 0"
-        ),
-        "{out}"
-    );
+    assert_eq!(master.results()["stop"], "sigterm", "{out}");
+    assert_eq!(master.int("left_by_themselves"), 2, "{out}");
+    assert_eq!(master.int("killed") + master.int("ended_badly"), 0, "{out}");
+    assert_eq!(master.int("restarts"), 1, "{out}");
+    assert_eq!(master.int("leftovers"), 0, "{out}");
 }

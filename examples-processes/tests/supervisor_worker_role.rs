@@ -5,7 +5,7 @@
 #![cfg(target_os = "linux")]
 
 use assert_cmd::Command;
-use examples_processes::supervisor::WORKER_ENV;
+use examples_processes::child::ROLE_ENV as WORKER_ENV;
 use predicates::prelude::*;
 use std::time::Duration;
 

@@ -63,22 +63,25 @@ use shared::output::{heading, line, say_as};
 const WRITER_ROLE: &str = "fifo-writer";
 
 #[derive(Parser, Debug)]
-#[command(about = "A named pipe (mkfifo) between two procesos; the FIFO is removed afterwards")]
+#[command(
+    allow_negative_numbers = true,
+    about = "A named pipe (mkfifo) between two procesos; the FIFO is removed afterwards"
+)]
 struct Args {
     /// What the writer proceso sends through the FIFO.
     #[arg(long, default_value = "hola por la fifo", value_parser = one_line)]
     message: String,
     /// How many lines the writer sends.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, default_value_t = 3, value_name = "1..=10_000", value_parser = shared::cli::range(1..=10_000u32))]
     lines: u32,
     /// Pause between the writer's lines, in ms: watch them arrive one by one.
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    #[arg(long, default_value_t = 0, value_name = "0..=60_000", value_parser = shared::cli::range(0..=60_000u64))]
     interval_ms: u64,
     /// Directory in which to make the FIFO's private directory (default: the system temp directory).
     #[arg(long)]
     dir: Option<PathBuf>,
     /// How long the reader waits for the writer, in ms.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    #[arg(long, default_value_t = 10_000, value_name = "1..=600_000", value_parser = shared::cli::range(1..=600_000u64))]
     timeout_ms: u64,
     /// Make the writer fail before it opens the FIFO: shows the reader does
     /// not hang and the FIFO is removed on the error path too.

@@ -63,16 +63,19 @@ struct WorkerArgs {
 }
 
 #[derive(Parser, Debug)]
-#[command(about = "A Manager process owns a list; worker procesos append to it through proxies")]
+#[command(
+    allow_negative_numbers = true,
+    about = "A Manager process owns a list; worker procesos append to it through proxies"
+)]
 struct Args {
     /// Worker processes (the notes start 8).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
+    #[arg(long, default_value_t = 8, value_name = "1..=64", value_parser = shared::cli::range(1..=64u64))]
     workers: u64,
     /// Random numbers summed by each worker (the notes use 1,000,000).
-    #[arg(long, default_value_t = shared::workload::DEFAULT_N, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, default_value_t = shared::workload::DEFAULT_N, value_name = "1..=100_000_000", value_parser = shared::cli::range(1..=100_000_000u64))]
     n: u64,
     /// Proxy calls timed for the latency figure.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    #[arg(long, default_value_t = 10_000, value_name = "1..=10_000_000", value_parser = shared::cli::range(1..=10_000_000u64))]
     calls: u64,
 }
 

@@ -65,23 +65,26 @@ const WRITER_ROLE: &str = "mmap-writer";
 const BODY_OFFSET: usize = 8;
 
 #[derive(Parser, Debug)]
-#[command(about = "A file mapped (MAP_SHARED) into two procesos: one writes, the other reads")]
+#[command(
+    allow_negative_numbers = true,
+    about = "A file mapped (MAP_SHARED) into two procesos: one writes, the other reads"
+)]
 struct Args {
     /// What the writer proceso puts into the shared mapping.
     #[arg(long, default_value = "hola desde el proceso escritor", value_parser = non_empty)]
     message: String,
     /// Size of the file and of the mapping, in bytes.
-    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u32).range(64..=1_048_576))]
+    #[arg(long, default_value_t = 4096, value_name = "64..=1_048_576", value_parser = shared::cli::range(64..=1_048_576u32))]
     size: u32,
     /// Directory for the temp file (default: the system temp directory).
     #[arg(long)]
     dir: Option<PathBuf>,
     /// How long the reader waits for the writer, in ms.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    #[arg(long, default_value_t = 10_000, value_name = "1..=600_000", value_parser = shared::cli::range(1..=600_000u64))]
     timeout_ms: u64,
     /// How long the writer waits before it publishes, in ms: watch the
     /// reader wait (or stop it meanwhile with Ctrl-C: the file is still removed).
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    #[arg(long, default_value_t = 0, value_name = "0..=600_000", value_parser = shared::cli::range(0..=600_000u64))]
     delay_ms: u64,
     /// Make the writer fail before it publishes: shows the reader does not
     /// wait for it and the temp file is removed on the error path too.

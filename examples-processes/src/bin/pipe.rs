@@ -84,14 +84,15 @@ enum Reply {
 
 #[derive(Parser, Debug)]
 #[command(
+    allow_negative_numbers = true,
     about = "A one-way OS pipe and a duplex socket pair between procesos, carrying serialised values"
 )]
 struct Args {
     /// Notes sent down the one-way pipe.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    #[arg(long, default_value_t = 5, value_name = "0..=1_000_000", value_parser = shared::cli::range(0..=1_000_000u32))]
     notes: u32,
     /// Request/reply round trips timed on the duplex pair.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    #[arg(long, default_value_t = 10_000, value_name = "1..=10_000_000", value_parser = shared::cli::range(1..=10_000_000u32))]
     round_trips: u32,
 }
 

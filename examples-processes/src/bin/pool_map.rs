@@ -40,9 +40,9 @@
 //!      cargo run --release -p examples-processes --bin pool_map -- --workers 2 --jobs 16
 #![forbid(unsafe_code)]
 
+use examples_processes::child::Event;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use clap::Parser;
@@ -90,17 +90,18 @@ impl Task for Job {
 
 #[derive(Parser, Debug)]
 #[command(
+    allow_negative_numbers = true,
     about = "A pool of worker procesos: map and starmap in input order, beside rayon threads"
 )]
 struct Args {
     /// Worker processes in the pool (the notes use 8).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
+    #[arg(long, default_value_t = 8, value_name = "1..=64", value_parser = shared::cli::range(1..=64u64))]
     workers: u64,
     /// How many compute jobs (the notes map over range(8)).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    #[arg(long, default_value_t = 8, value_name = "1..=100_000", value_parser = shared::cli::range(1..=100_000u64))]
     jobs: u64,
     /// Random numbers summed by each job (the notes use 1,000,000).
-    #[arg(long, default_value_t = shared::workload::DEFAULT_N, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, default_value_t = shared::workload::DEFAULT_N, value_name = "1..=100_000_000", value_parser = shared::cli::range(1..=100_000_000u64))]
     n: u64,
     /// Skip section 3 (a worker that crashes).
     #[arg(long)]
@@ -133,7 +134,7 @@ fn map_and_starmap(pool: &mut Pool<Job>) -> anyhow::Result<()> {
 fn compute_three_ways(
     pool: &mut Pool<Job>,
     args: &Args,
-    stop: &AtomicBool,
+    stop: &Event,
 ) -> anyhow::Result<(f64, f64)> {
     let (jobs, n) = (args.jobs as usize, args.n);
     heading(&format!(
@@ -160,7 +161,7 @@ fn compute_three_ways(
         || {
             (0..jobs)
                 .into_par_iter()
-                .map(|i| (!stop.load(Ordering::SeqCst)).then(|| sum_random(n, seed_for(i))))
+                .map(|i| (!stop.is_set()).then(|| sum_random(n, seed_for(i))))
                 .collect::<Option<Vec<u64>>>()
         },
     );
@@ -172,7 +173,7 @@ fn compute_three_ways(
 
     let (expected, sequential_time) = measure("sequential (1 thread)", || {
         (0..jobs)
-            .map(|i| (!stop.load(Ordering::SeqCst)).then(|| sum_random(n, seed_for(i))))
+            .map(|i| (!stop.is_set()).then(|| sum_random(n, seed_for(i))))
             .collect::<Option<Vec<u64>>>()
     });
     let expected = expected.ok_or(PoolError::Cancelled {
@@ -260,7 +261,7 @@ fn main() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     shared::output::start();
     // Before any thread starts (rayon's, the pool's accept helper).
-    let stop: Arc<AtomicBool> = child::stop_on_signals()?;
+    let stop = child::stop_on_signals()?;
 
     let (pool, startup) = timed(|| Pool::<Job>::start(args.workers as usize));
     let mut pool = pool

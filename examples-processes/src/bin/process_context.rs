@@ -58,17 +58,20 @@ const INITIAL_LIST: [u64; 4] = [1, 2, 3, 0];
 const CHANGE_ROLE: &str = "change";
 
 #[derive(Parser, Debug)]
-#[command(about = "Each proceso has its own variables: a child's change is not seen by the parent")]
+#[command(
+    allow_negative_numbers = true,
+    about = "Each proceso has its own variables: a child's change is not seen by the parent"
+)]
 struct Args {
     /// The value the parent gives its counter before starting children.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, default_value_t = 10, value_name = "1..=1_000_000", value_parser = shared::cli::range(1..=1_000_000u64))]
     value: u64,
     /// The value each child writes into its counter.
-    #[arg(long, default_value_t = 99, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, default_value_t = 99, value_name = "1..=1_000_000", value_parser = shared::cli::range(1..=1_000_000u64))]
     child_value: u64,
     /// How long each child waits before changing its counter, in ms: time
     /// to kill the parent and see the child die with it (under 10 s, the join timeout).
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=9_000))]
+    #[arg(long, default_value_t = 0, value_name = "0..=9_000", value_parser = shared::cli::range(0..=9_000u64))]
     child_pause_ms: u64,
 }
 

@@ -63,17 +63,20 @@ enum Method {
 }
 
 #[derive(Parser, Debug)]
-#[command(about = "A child proceso says hello: started by re-exec (\"spawn\") and by fork")]
+#[command(
+    allow_negative_numbers = true,
+    about = "A child proceso says hello: started by re-exec (\"spawn\") and by fork"
+)]
 struct Args {
     /// Which start method to show.
     #[arg(long, value_enum, default_value_t = Method::Both)]
     method: Method,
     /// How long the parent waits for the child (join) before killing it, in ms.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    #[arg(long, default_value_t = 10_000, value_name = "1..=600_000", value_parser = shared::cli::range(1..=600_000u64))]
     join_timeout_ms: u64,
     /// How long each child waits before saying hello, in ms: time to kill
     /// the parent and see the child die with it (keep it under the join timeout).
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    #[arg(long, default_value_t = 0, value_name = "0..=600_000", value_parser = shared::cli::range(0..=600_000u64))]
     child_pause_ms: u64,
 }
 

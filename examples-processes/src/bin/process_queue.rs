@@ -87,10 +87,13 @@ struct ConsumerArgs {
 }
 
 #[derive(Parser, Debug)]
-#[command(about = "A queue between procesos: a producer, a consumer, shutdown by sentinel")]
+#[command(
+    allow_negative_numbers = true,
+    about = "A queue between procesos: a producer, a consumer, shutdown by sentinel"
+)]
 struct Args {
     /// Items the producer puts on the queue.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
+    #[arg(long, default_value_t = 10, value_name = "0..=10_000_000", value_parser = shared::cli::range(0..=10_000_000u64))]
     items: u64,
     /// Do not print a line per item (for large --items).
     #[arg(long)]

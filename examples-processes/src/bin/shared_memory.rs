@@ -61,18 +61,19 @@ use shared::timing::format_duration;
 
 #[derive(Parser, Debug)]
 #[command(
+    allow_negative_numbers = true,
     about = "Value and Array in shared memory across procesos: lost updates, atomics, a cross-process lock"
 )]
 struct Args {
     /// Processes incrementing the shared counter at once.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(2..=16))]
+    #[arg(long, default_value_t = 2, value_name = "2..=16", value_parser = shared::cli::range(2..=16u64))]
     processes: u64,
     /// Increments per process, for each way of counting.
-    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    #[arg(long, default_value_t = 2_000_000, value_name = "1..=1_000_000_000", value_parser = shared::cli::range(1..=1_000_000_000u64))]
     iterations: u64,
     /// Runs allowed for each unsynchronised way to show a loss: on a busy
     /// machine the processes may happen not to run at the same time.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
+    #[arg(long, default_value_t = 5, value_name = "1..=100", value_parser = shared::cli::range(1..=100u64))]
     attempts: u64,
 }
 

@@ -64,17 +64,18 @@ const SERVER_ROLE: &str = "pipe-server";
 
 #[derive(Parser, Debug)]
 #[command(
+    allow_negative_numbers = true,
     about = "A child proceso served over stdin/stdout with length-prefixed serde (postcard) messages"
 )]
 struct Args {
     /// How many random numbers the "sum_random" request adds (the notes use 1,000,000).
-    #[arg(long, default_value_t = DEFAULT_N, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, default_value_t = DEFAULT_N, value_name = "1..=100_000_000", value_parser = shared::cli::range(1..=100_000_000u64))]
     n: u64,
     /// How many small requests to time for the round-trip figure (0 = skip).
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    #[arg(long, default_value_t = 1000, value_name = "0..=1_000_000", value_parser = shared::cli::range(0..=1_000_000u32))]
     pings: u32,
     /// How long the parent waits for each reply, in ms.
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    #[arg(long, default_value_t = 20_000, value_name = "1..=600_000", value_parser = shared::cli::range(1..=600_000u64))]
     timeout_ms: u64,
 }
 

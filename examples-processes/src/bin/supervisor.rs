@@ -1,267 +1,151 @@
 //! Supervisor (Cotyledon): a master proceso keeps N worker procesos alive.
 //!
-//! Ports: notes 001, the Cotyledon part ("Cotyledon ejecuta un proceso maestro
-//! que es responsable de manejar todos sus hijos ... si uno de los procesos
-//! falla, se reinicia automáticamente").
-//!
-//! Python:
+//! Ports: notes 001, "Cotyledon" (a master process that handles its
+//! children and restarts one that fails). The notes' Python:
 //! ```python
 //! class PrinterService(cotyledon.Service):
-//!     name = "printer"
-//!     def __init__(self, worker_id):
-//!         super().__init__(worker_id)
-//!         self._shutdown = threading.Event()
 //!     def run(self):
 //!         while not self._shutdown.is_set():
 //!             print("Doing stuff")
 //!             time.sleep(1)
 //!     def terminate(self):
 //!         self._shutdown.set()
-//!
-//! manager = cotyledon.ServiceManager()
-//! manager.add(PrinterService, 2)
-//! manager.run()
+//! manager = cotyledon.ServiceManager(); manager.add(PrinterService, 2); manager.run()
 //! ```
-//! Rust: `examples_processes::supervisor` does cotyledon's job. Each worker is
-//! this same binary started again with a role in its environment (Python's
-//! "spawn": `main` runs again and asks "am I a worker?" first, the reason for
-//! Python's `if __name__ == "__main__"`). The `threading.Event` becomes a
-//! `ShutdownFlag` (an AtomicBool plus a Condvar for `wait(timeout)`); SIGTERM
-//! sets it from a thread that waits for signals with `sigwait`, because a
-//! real signal handler could do almost nothing safely. Python's `terminate()`
-//! callback is that thread.
+//! Rust: `examples_processes::supervisor::ServiceManager` does cotyledon's
+//! job; each worker is this binary re-executed with a role (Python's
+//! "spawn"), so `main` asks "am I a worker?" first. The `threading.Event`
+//! is the harness's `child::Event`, set on SIGTERM by a thread that waits
+//! for the signal (a signal handler could do almost nothing safely): that
+//! thread is Python's `terminate()`. `printer` below is `run()`.
 //!
-//! What you will see: the master starts `printer:0`, `printer:1` (the names
-//! `ps -e` shows), each prints "Doing stuff"; their lines interleave in an
-//! order that changes from run to run. In another terminal:
-//!   - `kill -KILL <worker pid>`: the master restarts that id with a new pid;
-//!   - `kill -HUP <master pid>`: every worker restarts, same ids, new pids;
-//!   - `kill -TERM <master pid>`: the workers are asked to stop and leave;
-//!   - Ctrl-C (SIGINT): the master kills them at once;
-//!   - `kill -KILL <master pid>`: the workers notice and exit by themselves.
+//! Stop it with Ctrl-C (SIGINT: workers killed at once), `kill -TERM <master
+//! pid>` (graceful, with a deadline) or `--stop-after-ms`. Try `kill -KILL
+//! <worker pid>` (restarted with a new pid) and `kill -HUP <master pid>`.
 //!
-//! Stopping takes about a millisecond even with 1 s between lines, because
-//! a worker pauses on its flag (`Event.wait(1)`), which wakes at once; with
-//! `--plain-sleep` it pauses like the notes' `time.sleep(1)` and a stop waits
-//! for the sleep to end. The final lines say how long the stop took. (Each
-//! proceso's clock in the output starts when that proceso starts.)
-//!
-//! With `--crash-after 2` worker 0 aborts after two lines, over and over: the
-//! restart delay doubles (0, 100, 200, 400 ms ...) so a crash loop cannot eat
-//! the machine. With `--stubborn-worker 1` worker 1 ignores its flag and the
-//! deadline ends it with SIGKILL. With `--fail-on-stop 1` worker 1 exits with
-//! code 3 when stopped: the master tells a clean exit (code 0) from a failed
-//! one by the exit status it reaps, and counts them apart.
-//!
-//! Run: cargo run -p examples-processes --bin supervisor
-//!      cargo run -p examples-processes --bin supervisor -- --workers 3 --interval-ms 300 --stop-after-ms 3000
-//!      cargo run -p examples-processes --bin supervisor -- --crash-after 2 --interval-ms 100 --stop-after-ms 3000
+//! Run: cargo run -p examples-processes --bin supervisor -- --stop-after-ms 3500
 #![forbid(unsafe_code)]
 
+use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use examples_processes::supervisor::{
-    Backoff, Config, ServiceManager, StopReason, WorkerContext, WorkerEnd, WorkerIdentity,
+    Knobs, ServiceManager, StopReason, WorkerContext, WorkerEnd, WorkerIdentity, faulty_printer,
     run_worker,
 };
-use shared::output::{heading, line, say_as};
-
-/// The notes' service name: workers are `printer:0`, `printer:1`, ...
-const SERVICE: &str = "printer";
+use shared::output::{heading, line, results, say_as};
 
 #[derive(Parser, Debug)]
 #[command(
-    about = "A master proceso running N printer workers, restarting crashed ones (cotyledon)"
+    about = "A master proceso running N printer workers, restarting crashed ones (cotyledon). \
+             Stop: Ctrl-C, kill -TERM <pid>, or --stop-after-ms",
+    allow_negative_numbers = true
 )]
 struct Args {
     /// How many printer workers (the notes add 2).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
+    #[arg(long, default_value_t = 2, value_name = "1..=16", value_parser = shared::cli::range(1..=16u32))]
     workers: u32,
     /// Pause between a worker's "Doing stuff" lines, in ms (the notes sleep 1 s).
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    #[arg(long, default_value_t = 1000, value_name = "1..=60000", value_parser = shared::cli::range(1..=60_000u64))]
     interval_ms: u64,
-    /// Make worker `--crash-worker` abort after this many lines, every time it
-    /// is started: shows restarts and the growing restart delay.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    crash_after: Option<u32>,
-    /// Which worker id `--crash-after` applies to.
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..16))]
-    crash_worker: u32,
-    /// A worker id that ignores its shutdown flag: the deadline ends it with SIGKILL.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(0..16))]
-    stubborn_worker: Option<u32>,
-    /// A worker id that fails its clean-up when asked to stop (exit code 3):
-    /// the master counts it as failed, not as left by itself.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(0..16))]
-    fail_on_stop: Option<u32>,
-    /// How long a worker must run to count as healthy, in ms: a worker that
-    /// dies sooner is a quick death, and quick deaths in a row double the
-    /// restart delay.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
-    healthy_after_ms: u64,
-    /// After SIGTERM, how long workers have to leave before SIGKILL, in ms.
-    #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
-    grace_ms: u64,
-    /// Pause with a plain sleep, as the notes' `time.sleep(1)`, instead of
-    /// waiting on the flag (`Event.wait`): a stop then waits out the pause.
+    /// Pause with a plain sleep (the notes' `time.sleep(1)`) instead of
+    /// `Event.wait(1)`: a stop then waits out the pause.
     #[arg(long)]
     plain_sleep: bool,
     /// Stop by itself after this many ms, as on SIGTERM (default: run until a signal).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
+    #[arg(long, value_name = "1..=86400000", value_parser = shared::cli::range(1..=86_400_000u64))]
     stop_after_ms: Option<u64>,
+    #[command(flatten)]
+    knobs: Knobs,
 }
 
-/// The notes' `PrinterService.run`: print until the shutdown flag is set.
-fn printer(context: &WorkerContext, args: &Args) {
+/// The notes' `PrinterService.run`.
+fn printer(context: &WorkerContext, interval: Duration, plain_sleep: bool) {
     let me = context.identity.process_name();
-    let id = context.identity.worker_id;
-    let interval = Duration::from_millis(args.interval_ms);
-    let stubborn = args.stubborn_worker == Some(id);
-    let crash_after = args.crash_after.filter(|_| args.crash_worker == id);
-    let mut lines = 0u32;
-    let mut told = false;
-    // The notes' `while not self._shutdown.is_set():`
-    loop {
-        if context.shutdown.is_set() {
-            if !stubborn {
-                break;
-            }
-            if !told {
-                say_as(&me, "shutdown flag is set, but this worker ignores it");
-                told = true;
-            }
-        }
+    while !context.shutdown.is_set() {
         say_as(&me, "Doing stuff");
-        lines += 1;
-        if crash_after.is_some_and(|n| lines >= n) {
-            crash(&me, lines);
-        }
-        if told || args.plain_sleep {
-            // The notes' `time.sleep(1)`: deaf to the flag until it ends.
-            std::thread::sleep(interval);
+        if plain_sleep {
+            std::thread::sleep(interval); // time.sleep(1): deaf to the flag
         } else {
-            // `Event.wait(1)` rather than `time.sleep(1)`: the pause ends at
-            // once when the flag is set, so stopping does not wait an interval.
-            context.shutdown.wait_timeout(interval);
+            context.shutdown.wait_timeout(interval); // Event.wait(1): wakes on set()
         }
     }
-    say_as(
-        &me,
-        format!("shutdown flag seen: leaving run() after {lines} lines"),
-    );
+    say_as(&me, "shutdown flag seen: leaving run()");
 }
 
-/// A crash on purpose. `abort()` (SIGABRT), not a panic: a panic could be
-/// caught, and a raised SIGSEGV does not even kill a Rust program. The core
-/// size limit is set to 0 first so the demo leaves no core files behind.
-fn crash(me: &str, lines: u32) -> ! {
-    say_as(
-        me,
-        format!("crashing on purpose after {lines} lines (abort)"),
-    );
-    #[cfg(target_os = "linux")]
-    let _ = nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_CORE, 0, 0);
-    std::process::abort()
-}
-
-fn worker(me: WorkerIdentity, args: &Args) -> anyhow::Result<()> {
+fn worker(me: WorkerIdentity, args: &Args) -> anyhow::Result<ExitCode> {
     let name = me.process_name();
-    let fails = args.fail_on_stop == Some(me.worker_id);
-    match run_worker(me, |context| printer(context, args))? {
-        WorkerEnd::Finished if fails => {
-            say_as(&name, "failing my clean-up on purpose: exit code 3");
-            std::process::exit(3);
-        }
-        WorkerEnd::Finished => say_as(&name, "exiting"),
-        WorkerEnd::MasterGone => say_as(&name, "exiting without running: no master"),
+    let interval = Duration::from_millis(args.interval_ms);
+    // The tests' and failure demos' misbehaving workers (hidden flags) live in the library.
+    let fault = args.knobs.fault_of(me.worker_id);
+    let end = run_worker(me, |context| match fault {
+        Some(fault) => faulty_printer(context, interval, fault),
+        None => printer(context, interval, args.plain_sleep),
+    })?;
+    if end == WorkerEnd::Finished {
+        say_as(&name, "exiting");
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
-fn master(args: &Args) -> anyhow::Result<i32> {
-    if args.crash_after.is_some() && args.crash_worker >= args.workers {
-        Args::command()
-            .error(
-                clap::error::ErrorKind::ValueValidation,
-                format!(
-                    "--crash-worker {} does not exist: worker ids are 0..{}",
-                    args.crash_worker, args.workers
-                ),
-            )
-            .exit();
-    }
-    for (flag, id) in [
-        ("--stubborn-worker", args.stubborn_worker),
-        ("--fail-on-stop", args.fail_on_stop),
-    ] {
-        if let Some(id) = id.filter(|&id| id >= args.workers) {
-            Args::command()
-                .error(
-                    clap::error::ErrorKind::ValueValidation,
-                    format!(
-                        "{flag} {id} does not exist: worker ids are 0..{}",
-                        args.workers
-                    ),
-                )
-                .exit();
-        }
-    }
-
-    heading("Cotyledon: a master and its printer workers (notes 001)");
-    let config = Config {
-        grace: Duration::from_millis(args.grace_ms),
-        backoff: Backoff {
-            healthy_after: Duration::from_millis(args.healthy_after_ms),
-            ..Backoff::default()
-        },
-        stop_after: args.stop_after_ms.map(Duration::from_millis),
-    };
-    let mut manager = ServiceManager::new(config);
-    manager.add(SERVICE, args.workers)?;
-    let outcome = manager.run().context("the supervisor failed")?;
-
-    line("");
-    let how = match outcome.reason {
-        StopReason::Terminate => "SIGTERM: workers were asked to stop (shutdown flag)",
-        StopReason::Timer => "the --stop-after-ms timer: workers were asked to stop",
-        StopReason::Interrupt => "SIGINT: workers were killed at once",
-    };
-    line(format!(
-        "What you saw: a master kept {} printer workers running;",
-        args.workers
-    ));
-    line(format!(
-        "it restarted {} dead workers and did {} SIGHUP reloads. It stopped on {how}:",
-        outcome.restarts, outcome.reloads
-    ));
-    line(format!(
-        "{} left by themselves (exit code 0), {} ended otherwise (another code, or a signal),",
-        outcome.stopped_gracefully, outcome.ended_badly
-    ));
-    line(format!(
-        "{} needed SIGKILL after the {} ms deadline.",
-        outcome.killed, args.grace_ms
-    ));
-    line(format!(
-        "The stop took {} ms. Children of the master left running or unreaped: {} (checked in /proc).",
-        outcome.stop_took.as_millis(),
-        outcome.leftovers
-    ));
-    Ok(outcome.exit_code())
-}
-
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
+    shared::output::start();
     let args = Args::parse();
-    // "spawn": the master runs this binary again with a role in the
-    // environment. Ask first who we are, before anything else runs.
+    // "spawn": the master runs this binary again with a role; ask first.
     if let Some(me) = WorkerIdentity::from_env()? {
         return worker(me, &args);
     }
-    let code = master(&args)?;
-    if code != 0 {
-        std::process::exit(code);
+    if let Err(message) = args.knobs.check(args.workers) {
+        anyhow::bail!(message);
     }
-    Ok(())
+    heading("Cotyledon: a master and its printer workers (notes 001)");
+    let stop_after = args.stop_after_ms.map(Duration::from_millis);
+    let mut manager = ServiceManager::new(args.knobs.config(stop_after));
+    manager.add("printer", args.workers)?;
+    let outcome = manager.run()?;
+
+    let grace = args.knobs.grace_ms;
+    let how = match outcome.reason {
+        StopReason::Interrupt => {
+            "SIGINT (Ctrl-C): the master sent SIGKILL at once, no grace".to_string()
+        }
+        StopReason::Terminate => {
+            format!("SIGTERM: workers were asked to stop, with {grace} ms to leave")
+        }
+        StopReason::Timer => {
+            format!("--stop-after-ms: workers were asked to stop, with {grace} ms to leave")
+        }
+    };
+    line("");
+    line(format!("Stopped on {how}."));
+    line(format!(
+        "Of {} workers: {} left by themselves (exit code 0), {} ended otherwise, {} were killed.",
+        args.workers, outcome.stopped_gracefully, outcome.ended_badly, outcome.killed
+    ));
+    line(format!(
+        "Before that: {} restarts of dead workers, {} SIGHUP reloads. The stop took {} ms; \
+         children left running or unreaped: {}.",
+        outcome.restarts,
+        outcome.reloads,
+        outcome.stop_took.as_millis(),
+        outcome.leftovers
+    ));
+    let delays: Vec<String> = outcome
+        .restart_delays
+        .iter()
+        .map(|d| d.as_millis().to_string())
+        .collect();
+    results(&[
+        ("stop", &outcome.reason.as_str()),
+        ("left_by_themselves", &outcome.stopped_gracefully),
+        ("ended_badly", &outcome.ended_badly),
+        ("killed", &outcome.killed),
+        ("restarts", &outcome.restarts),
+        ("reloads", &outcome.reloads),
+        ("restart_delays_ms", &delays.join(",")),
+        ("stop_ms", &outcome.stop_took.as_millis()),
+        ("leftovers", &outcome.leftovers),
+    ]);
+    Ok(ExitCode::from(outcome.exit_code() as u8))
 }

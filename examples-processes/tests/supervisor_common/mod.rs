@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
@@ -42,6 +43,9 @@ impl Master {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
+            // Its own process group, so a signal to the group (as a terminal
+            // sends Ctrl-C) reaches the master and its workers, not the test.
+            .process_group(0)
             .spawn()
             .expect("start the supervisor binary");
         let stdout = child.stdout.take().expect("piped stdout");
@@ -70,6 +74,25 @@ impl Master {
 
     pub fn signal(&self, signal: Signal) {
         kill(Pid::from_raw(self.pid()), signal).expect("signal the master");
+    }
+
+    /// The `== result ==` lines the master printed last.
+    pub fn results(&self) -> BTreeMap<String, String> {
+        shared::testing::result_lines(&self.transcript())
+    }
+
+    /// Result `key` of the master's result lines, as a whole number.
+    pub fn int(&self, key: &str) -> i64 {
+        let results = self.results();
+        let Some(value) = results.get(key) else {
+            panic!("no result `{key}`:\n{}", self.transcript())
+        };
+        value.parse().expect("a whole number")
+    }
+
+    /// Sends `signal` to the master's whole process group (master and workers).
+    pub fn signal_group(&self, signal: Signal) {
+        nix::sys::signal::killpg(Pid::from_raw(self.pid()), signal).expect("signal the group");
     }
 
     fn transcript(&self) -> String {
