@@ -2,12 +2,14 @@
 //!
 //! The binaries in `src/bin` are the examples; this library holds what they
 //! share: the index of examples, the hand-built thread pool ([`pool`]), the
-//! simulated GIL ([`gil`]) and the Linux `/proc` readers ([`os_threads`]).
+//! simulated GIL ([`gil`]), the Linux `/proc` readers ([`os_threads`]) and the
+//! sysfs CPU topology reader ([`topology`]).
 #![forbid(unsafe_code)]
 
 pub mod gil;
 pub mod os_threads;
 pub mod pool;
+pub mod topology;
 
 pub use pool::{TaskError, TaskHandle, ThreadPool};
 use shared::index::Example;
@@ -35,7 +37,7 @@ pub const EXAMPLES: &[Example] = &[
     Example {
         name: "daemon_thread",
         notes: "001 (t.daemon = True)",
-        shows: "no daemon flag in Rust: threads not joined are cut when main returns",
+        shows: "no daemon flag in Rust: a detached hilo runs until main returns, then is cut",
         figures: false,
     },
     Example {
@@ -55,6 +57,12 @@ pub const EXAMPLES: &[Example] = &[
         notes: "002 El GIL, 003 GIL, 004 GIL",
         shows: "CPU-bound work scales with cores, not behind a simulated GIL; I/O overlaps either way",
         figures: true,
+    },
+    Example {
+        name: "cpu_topology",
+        notes: "000 Multiprocessing (\"Multiprocesador / Multinúcleo\")",
+        shows: "sockets, cores, hardware threads, the affinity mask; a hilo pinned to one CPU stays there",
+        figures: false,
     },
     Example {
         name: "sync_vs_threaded_requests",

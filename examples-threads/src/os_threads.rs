@@ -9,6 +9,7 @@
 
 use std::fs;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// Why the OS could not tell us.
 #[derive(Debug, thiserror::Error)]
@@ -130,6 +131,42 @@ pub fn thread_info(tid: u32) -> Result<OsThread, OsInfoError> {
     })
 }
 
+/// Reads thread `tid` until its state letter is `wanted` (the kernel changes
+/// it when the thread blocks or runs, and cannot tell us: so look every
+/// millisecond), for at most `deadline`; returns the last reading either way.
+pub fn wait_for_state(tid: u32, wanted: char, deadline: Duration) -> Result<OsThread, OsInfoError> {
+    let start = Instant::now();
+    loop {
+        let info = thread_info(tid)?;
+        if info.state == wanted || start.elapsed() > deadline {
+            return Ok(info);
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The calling thread's own voluntary context switches (0 if unknown).
+pub fn my_voluntary_switches() -> u64 {
+    current_tid()
+        .and_then(thread_info)
+        .map_or(0, |t| t.voluntary_switches)
+}
+
+/// The thread count, read again for up to a second until it is at most
+/// `expected`. `join` returns as soon as the hilo's code has finished (the
+/// kernel clears the word join waits on early in the thread's exit); the
+/// kernel drops it from the `Threads:` count a moment later.
+pub fn thread_count_settled(expected: usize) -> Result<usize, OsInfoError> {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let count = thread_count()?;
+        if count <= expected || Instant::now() >= deadline {
+            return Ok(count);
+        }
+        std::thread::yield_now();
+    }
+}
+
 /// Did this read fail only because the thread exited meanwhile? Opening a
 /// gone thread's directory gives ENOENT; reading the `status` of one that
 /// exits after the open gives ESRCH ("No such process").
@@ -165,7 +202,6 @@ pub fn all_threads() -> Result<Vec<OsThread>, OsInfoError> {
 mod tests {
     use super::*;
     use std::sync::mpsc;
-    use std::time::Duration;
 
     #[test]
     fn a_live_thread_is_counted_and_named() {

@@ -23,6 +23,7 @@ fn small_flags(name: &str) -> &'static [&'static str] {
             "--io-ms",
             "1",
         ],
+        "cpu_topology" => &["--sample-ms", "10"],
         "sync_vs_threaded_requests" => &["--delay-ms", "1"],
         _ => &[],
     }

@@ -1,41 +1,17 @@
-//! hello_thread: join waits for the thread; the ordering that is guaranteed holds.
+//! hello_thread: join waits: after it, every step of the worker is done and
+//! its return value came back.
 
-use std::time::Duration;
-
-use assert_cmd::Command;
-
-fn run(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_hello_thread"))
-        .args(args)
-        .timeout(Duration::from_secs(30))
-        .output()
-        .expect("run hello_thread");
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout).unwrap()
-}
-
-fn position(text: &str, needle: &str) -> usize {
-    text.find(needle)
-        .unwrap_or_else(|| panic!("`{needle}` not in output:\n{text}"))
-}
+use shared::testing::run;
 
 #[test]
 fn join_waits_for_every_step() {
-    let out = run(&["--steps", "4", "--pause-ms", "20"]);
-    // Every step ran, on the thread named "worker".
-    let steps: Vec<&str> = out
-        .lines()
-        .filter(|l| l.contains("Hilo en ejecución"))
-        .collect();
-    assert_eq!(steps.len(), 4, "{out}");
-    assert!(steps.iter().all(|l| l.contains(" worker ")), "{out}");
-    // What join guarantees: main's "after join" line comes after the last step,
-    // and the hello thread printed before main's "after join" for it.
-    assert!(
-        position(&out, "paso 4 de 4") < position(&out, "after join, the worker finished all 4")
-    );
-    assert!(
-        position(&out, "¡Hola desde el hilo!")
-            < position(&out, "after join, the hilo has finished")
-    );
+    let run = run(
+        env!("CARGO_BIN_EXE_hello_thread"),
+        &["--steps", "4", "--pause-ms", "50"],
+    )
+    .success();
+    // Main reads the worker's step counter right after join: were join not
+    // waiting, it would see fewer (the worker needs 4 x 50 ms).
+    assert_eq!(run.int("steps_done_after_join"), 4, "{run}");
+    assert_eq!(run.int("returned"), 4, "{run}");
 }

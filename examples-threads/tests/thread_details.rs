@@ -1,45 +1,29 @@
-//! thread_details: the OS thread count rises by one while a spawned thread lives.
+//! thread_details: the OS thread count rises by one while a spawned hilo lives,
+//! and the id the notes print is the process id (main's kernel tid, not the
+//! second hilo's).
 
-use std::time::Duration;
-
-use assert_cmd::Command;
-use shared::testing::number_after;
+use shared::testing::run;
 
 #[test]
-fn count_rises_by_one_while_the_thread_lives() {
-    let output = Command::new(env!("CARGO_BIN_EXE_thread_details"))
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-    let out = String::from_utf8(output.stdout).unwrap();
+fn count_rises_by_one_while_the_hilo_lives() {
+    let run = run(env!("CARGO_BIN_EXE_thread_details"), &[]).success();
     if !cfg!(target_os = "linux") {
-        assert!(out.contains("needs Linux"));
-        return;
+        return; // it says "needs Linux" and prints no results
     }
-    let before = number_after(&out, "threads alive in this process:").unwrap();
-    let during = number_after(&out, "threads alive while the hilo lives:").unwrap();
-    let after = number_after(&out, "threads alive after join:").unwrap();
-    assert_eq!(before, 1.0, "{out}");
-    assert_eq!(during, before + 1.0, "{out}");
-    assert_eq!(after, before, "{out}");
-    assert!(out.contains("El hilo actual es main"), "{out}");
-    assert!(out.contains("¡Hola desde el hilo segundo-hilo!"), "{out}");
+    assert_eq!(run.int("threads_before"), 1, "{run}");
+    assert_eq!(run.int("threads_during"), 2, "{run}");
+    assert_eq!(run.int("threads_after"), 1, "{run}");
+    assert_eq!(run.get("current_name"), "main", "{run}");
 }
 
 #[test]
-fn the_pid_printed_is_the_process_id() {
-    let output = Command::new(env!("CARGO_BIN_EXE_thread_details"))
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
-    let out = String::from_utf8(output.stdout).unwrap();
-    // The id in the sentence matches the pid in the line tag.
-    let line = out
-        .lines()
-        .find(|l| l.contains("corre con el id:"))
-        .unwrap();
-    let tagged = number_after(line, "pid").unwrap();
-    let said = number_after(line, "corre con el id:").unwrap();
-    assert_eq!(tagged, said, "{line}");
+fn the_printed_id_is_the_process_id_not_a_hilo_id() {
+    let run = run(env!("CARGO_BIN_EXE_thread_details"), &["--name", "otro"]).success();
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    // std::process::id() and the kernel tid read from /proc/thread-self:
+    // equal for the first hilo only.
+    assert_eq!(run.int("pid"), run.int("main_tid"), "{run}");
+    assert_ne!(run.int("pid"), run.int("hilo_tid"), "{run}");
 }
