@@ -20,9 +20,27 @@ pub const EXAMPLES: &[Example] = &[
         figures: false,
     },
     Example {
+        name: "event_loop_from_scratch",
+        notes: "002 Como funciona un Event Loop?, Sockets como ejemplo",
+        shows: "the hand-built runtime (executor + epoll reactor) turning: every poll, every epoll wake-up and what woke it",
+        figures: false,
+    },
+    Example {
         name: "three_tasks",
         notes: "002 Como funciona un Event Loop? (make_request x3)",
         shows: "CPU setup, I/O wait, CPU post-processing in three tasks: the waits overlap, the CPU parts never do",
+        figures: true,
+    },
+    Example {
+        name: "coroutines",
+        notes: "002 asyncio, 003 concurrent.futures",
+        shows: "tokio with asyncio's names: create_task, gather, as_completed, wait, wait_for, cancel",
+        figures: false,
+    },
+    Example {
+        name: "blocking_the_loop",
+        notes: "002 El GIL para CPU-Bound y I/O-Bound, 003",
+        shows: "CPU work inside the loop makes a 10 ms ticker late; spawn_blocking and rayon keep it on time",
         figures: true,
     },
 ];

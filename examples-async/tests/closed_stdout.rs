@@ -12,7 +12,7 @@ fn small_flags(name: &str) -> &'static [&'static str] {
         "three_tasks" => &["--cpu-ms", "1", "--io-ms", "5"],
         "event_loop_from_scratch" => &["--sleepers", "10", "--idle-ms", "10"],
         "coroutines" => &["--unit-ms", "5"],
-        "blocking_the_loop" => &["--job-ms", "20", "--ticks", "5"],
+        "blocking_the_loop" => &["--job-ms", "10"],
         "async_requests" => &["--requests", "2", "--delay-ms", "1"],
         _ => &[],
     }
