@@ -55,8 +55,14 @@ pub const EXAMPLES: &[Example] = &[
     },
     Example {
         name: "double_lock",
+        notes: "004 \"No hacer double lock\", \"Ojo con llamar cosas que hacen lock\"",
+        shows: "a helper that locks again, two locks in opposite orders: detected by try_lock_for, never hanging; the fix: one lock order",
+        figures: false,
+    },
+    Example {
+        name: "deadlock_detector",
         notes: "004 \"No hacer double lock\"",
-        shows: "self-deadlock and lock-order deadlock, detected (try_lock_for, parking_lot's detector), never hanging",
+        shows: "parking_lot's deadlock detector names the hilos stuck in a lock cycle (needs --features deadlock-detection)",
         figures: false,
     },
     Example {
