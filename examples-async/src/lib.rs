@@ -43,4 +43,10 @@ pub const EXAMPLES: &[Example] = &[
         shows: "CPU work inside the loop makes a 10 ms ticker late; spawn_blocking and rayon keep it on time",
         figures: true,
     },
+    Example {
+        name: "async_requests",
+        notes: "002 El GIL (requests, \"Sincrono vs Asincrono\")",
+        shows: "many concurrent GETs with reqwest, a semaphore bounding those in flight, vs one after another",
+        figures: true,
+    },
 ];
