@@ -7,7 +7,7 @@
 //! same package and core ids. On a virtual machine these are what the
 //! hypervisor chose to show, not necessarily the real chips.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
@@ -87,6 +87,15 @@ pub fn read_topology() -> Result<Topology, OsInfoError> {
     })
 }
 
+/// How many samples saw each CPU: `[1, 0, 1]` -> `{0: 1, 1: 2}`.
+pub fn tally(samples: &[usize]) -> BTreeMap<usize, u64> {
+    let mut seen = BTreeMap::new();
+    for &cpu in samples {
+        *seen.entry(cpu).or_insert(0) += 1;
+    }
+    seen
+}
+
 /// `[0, 1, 3]` as `0,1,3`: the form the result lines use.
 pub fn join_cpus(cpus: impl IntoIterator<Item = usize>) -> String {
     cpus.into_iter()
@@ -106,6 +115,7 @@ mod tests {
         assert_eq!(parse_cpu_list("5"), Some(vec![5]));
         assert_eq!(parse_cpu_list("x"), None);
         assert_eq!(join_cpus([0, 2, 3]), "0,2,3");
+        assert_eq!(tally(&[1, 0, 1]), BTreeMap::from([(0, 1), (1, 2)]));
     }
 
     #[cfg(target_os = "linux")]

@@ -13,6 +13,9 @@
 //! `/proc/<pid>/task/<tid>/stat` field 39 (what `ps -o psr` shows) says the
 //! same from outside, at the cost of a file read each time.
 //!
+//! A free hilo goes where the scheduler puts it: when another hilo keeps its
+//! CPU busy it moves. A pinned one stays, and waits for its CPU instead.
+//!
 //! Run: cargo run -p examples-threads --bin cpu_topology
 //!      taskset -c 0 cargo run -p examples-threads --bin cpu_topology
 #![forbid(unsafe_code)]
@@ -33,7 +36,6 @@ struct Args {
 
 #[cfg(target_os = "linux")]
 mod lesson {
-    use std::collections::BTreeMap;
     use std::thread;
     use std::time::{Duration, Instant};
 
@@ -55,14 +57,14 @@ mod lesson {
         sched_setaffinity(Pid::from_raw(0), &only)
     }
 
-    /// How many times the calling hilo was seen on each CPU during `span`.
-    /// It works a little, then sleeps a little: each wake-up is a moment the
-    /// scheduler may place it on another CPU.
-    pub fn cpus_seen(span: Duration) -> nix::Result<BTreeMap<usize, u64>> {
-        let mut seen = BTreeMap::new();
+    /// The CPU the calling hilo was on at each sample during `span`. It works
+    /// 0.3 ms, then sleeps 0.2 ms: each wake-up is a moment the scheduler may
+    /// place it on another CPU.
+    pub fn cpus_seen(span: Duration) -> nix::Result<Vec<usize>> {
+        let mut seen = Vec::new();
         let until = Instant::now() + span;
         while Instant::now() < until {
-            *seen.entry(sched_getcpu()?).or_insert(0) += 1;
+            seen.push(sched_getcpu()?);
             let busy = Instant::now();
             while busy.elapsed() < Duration::from_micros(300) {
                 std::hint::spin_loop();
@@ -75,108 +77,117 @@ mod lesson {
 
 #[cfg(target_os = "linux")]
 fn main() -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc;
     use std::thread;
     use std::time::Duration;
 
     use anyhow::Context;
-    use examples_threads::topology::{join_cpus, read_topology};
+    use examples_threads::topology::{join_cpus, read_topology, tally};
+    use lesson::{allowed_cpus, cpus_seen, pin_to};
     use shared::output::{line, results, say};
 
     shared::output::start();
     let args = Args::parse();
     let span = Duration::from_millis(args.sample_ms);
-
     let topo = read_topology().context("reading /sys/devices/system/cpu")?;
+    let (sockets, cores, threads) = (topo.sockets, topo.cores, topo.hardware_threads);
+    let model = topo.model.as_deref().unwrap_or("model not given");
     say(format!(
-        "CPU model: {}",
-        topo.model.as_deref().unwrap_or("(not given)")
-    ));
-    say(format!(
-        "sockets {}, cores {}, hardware threads {} (online CPUs {})",
-        topo.sockets,
-        topo.cores,
-        topo.hardware_threads,
-        join_cpus(topo.online.iter().copied())
+        "sockets {sockets}, cores {cores}, hardware threads {threads} ({model})"
     ));
     let parallelism = thread::available_parallelism().map_or(1, |n| n.get());
-    let allowed = lesson::allowed_cpus().context("sched_getaffinity")?;
+    let allowed = allowed_cpus().context("sched_getaffinity")?;
     say(format!("available_parallelism(): {parallelism}"));
     say(format!(
         "affinity mask (taskset -p {}): CPUs {}",
         std::process::id(),
-        join_cpus(allowed.iter().copied())
+        join_cpus(allowed.clone())
     ));
 
-    // The last CPU we may use: usually not the one main is on right now.
+    // One hilo pinned to the last CPU we may use, one left free. Halfway, the
+    // free one says where it is, and an "ocupante" pinned there keeps that
+    // CPU busy: the scheduler moves the free hilo away.
     let target = *allowed.last().context("the affinity mask is empty")?;
-    let pinned = thread::Builder::new().name("fijo".into()).spawn(move || {
-        lesson::pin_to(target)?;
-        lesson::cpus_seen(span)
-    })?;
-    let free = thread::Builder::new()
-        .name("libre".into())
-        .spawn(move || lesson::cpus_seen(span))?;
-    let pinned_seen = pinned
-        .join()
+    let stop = AtomicBool::new(false);
+    let (pinned_seen, free_seen) = thread::scope(|s| {
+        let pinned = s.spawn(|| pin_to(target).and_then(|()| cpus_seen(span)));
+        let (where_tx, where_rx) = mpsc::channel();
+        let free = s.spawn(move || {
+            let mut seen = cpus_seen(span / 2)?;
+            let _ = where_tx.send(seen.last().copied());
+            seen.extend(cpus_seen(span / 2)?);
+            Ok::<_, nix::Error>(seen)
+        });
+        if let Ok(Some(cpu)) = where_rx.recv_timeout(Duration::from_secs(30))
+            && allowed.len() > 1
+        {
+            let stop = &stop;
+            s.spawn(move || {
+                let _ = pin_to(cpu);
+                while !stop.load(Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            });
+        }
+        let seen = (pinned.join(), free.join());
+        stop.store(true, Ordering::Relaxed);
+        seen
+    });
+    let pinned_seen = pinned_seen
         .expect("the pinned hilo panicked")
         .context("pinning")?;
-    let free_seen = free
-        .join()
+    let free_seen = free_seen
         .expect("the free hilo panicked")
         .context("sched_getcpu")?;
+    let moves = free_seen.windows(2).filter(|w| w[0] != w[1]).count();
+    let elsewhere = pinned_seen.iter().filter(|&&cpu| cpu != target).count();
     say(format!(
-        "hilo pinned to CPU {target}, seen on (CPU: times): {pinned_seen:?}"
+        "hilo pinned to CPU {target}, seen on (CPU: times): {:?}",
+        tally(&pinned_seen)
     ));
     say(format!(
-        "hilo left free, seen on (CPU: times): {free_seen:?}"
+        "hilo left free, seen on (CPU: times): {:?}",
+        tally(&free_seen)
     ));
 
-    let samples: u64 = pinned_seen.values().sum();
-    let elsewhere: u64 = pinned_seen
-        .iter()
-        .filter(|(cpu, _)| **cpu != target)
-        .map(|(_, n)| n)
-        .sum();
     line("");
+    let multi = if sockets > 1 {
+        "a multiprocesador"
+    } else {
+        "not a multiprocesador"
+    };
+    let cored = if cores > sockets {
+        "multinúcleo"
+    } else {
+        "one core per socket"
+    };
     line(format!(
-        "What you saw: {} socket(s) ({}), {} core(s) ({}), {} hardware thread(s).",
-        topo.sockets,
-        if topo.sockets > 1 {
-            "a multiprocesador"
-        } else {
-            "not a multiprocesador"
-        },
-        topo.cores,
-        if topo.cores > topo.sockets {
-            "multinúcleo"
-        } else {
-            "one core per socket"
-        },
-        topo.hardware_threads
-    ));
-    line(format!(
-        "This process may use {} of them, so available_parallelism() says {parallelism}.",
+        "What you saw: {sockets} socket(s) ({multi}), {cores} core(s) ({cored}), {threads} hardware \
+         thread(s); this process may use {} of them, so available_parallelism() says {parallelism}.",
         allowed.len()
     ));
     line(format!(
-        "The pinned hilo was seen {samples} times, {elsewhere} of them off CPU {target}; the free one ran on CPUs {}",
-        join_cpus(free_seen.keys().copied())
+        "The pinned hilo was seen {} times, {elsewhere} of them off CPU {target}; the free one \
+         changed CPU {moves} time(s), as the scheduler chose (with one CPU allowed it cannot).",
+        pinned_seen.len()
     ));
-    line(
-        "(where a free hilo runs is the scheduler's choice: it may move, or stay, from run to run).",
-    );
     results(&[
-        ("sockets", &topo.sockets),
-        ("cores", &topo.cores),
-        ("hardware_threads", &topo.hardware_threads),
+        ("sockets", &sockets),
+        ("cores", &cores),
+        ("hardware_threads", &threads),
         ("available_parallelism", &parallelism),
         ("affinity_cpus", &allowed.len()),
-        ("affinity_list", &join_cpus(allowed.iter().copied())),
+        ("affinity_list", &join_cpus(allowed)),
         ("pinned_cpu", &target),
-        ("pinned_samples", &samples),
+        ("pinned_samples", &pinned_seen.len()),
         ("pinned_elsewhere", &elsewhere),
-        ("pinned_seen_on", &join_cpus(pinned_seen.keys().copied())),
-        ("free_seen_on", &join_cpus(free_seen.keys().copied())),
+        (
+            "pinned_seen_on",
+            &join_cpus(tally(&pinned_seen).into_keys()),
+        ),
+        ("free_seen_on", &join_cpus(tally(&free_seen).into_keys())),
+        ("free_moves", &moves),
     ]);
     Ok(())
 }
