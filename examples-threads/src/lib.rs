@@ -49,7 +49,7 @@ pub const EXAMPLES: &[Example] = &[
     Example {
         name: "thread_pool",
         notes: "000 Thread pool, 003 concurrent.futures",
-        shows: "submit/result, map, as_completed, wait: a hand-built pool beside rayon",
+        shows: "a pool in plain calls, then submit/result, map, as_completed, wait, and rayon",
         figures: false,
     },
     Example {

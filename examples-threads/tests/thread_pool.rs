@@ -17,6 +17,7 @@ fn pool_behaves_like_thread_pool_executor() {
     .success();
     let inputs = vec![1, 2, 3, 4, 5, 6];
     let squares = vec![1, 4, 9, 16, 25, 36];
+    assert_eq!(list(run.get("plain_pool")), squares, "{run}");
     assert_eq!(run.int("submit_result"), 25, "{run}");
     // The tasks did not finish in input order (their work is shuffled), yet
     // map answered in input order.

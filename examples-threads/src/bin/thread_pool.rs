@@ -12,9 +12,11 @@
 //!     for future in as_completed(futures): print(future.result())
 //!     done, _ = wait(futures, return_when=ALL_COMPLETED)
 //! ```
-//! Rust: `examples_threads::ThreadPool` (src/pool.rs, read it beside this
-//! file) is N worker hilos taking boxed closures from one crossbeam channel;
-//! a task's handle, a one-slot channel, is Python's Future. rayon is what
+//! Rust: `plain_pool` below is the whole idea in plain calls: N hilos taking
+//! boxed closures from one crossbeam channel; each task's answer comes back
+//! on its own one-slot channel, Python's Future. `examples_threads::ThreadPool`
+//! (src/pool.rs) is the same plus what the executor adds: panics caught,
+//! `map`, `as_completed`, `wait` with timeouts. rayon is what
 //! Rust programs use in practice: a pool shared by the whole program, with
 //! `par_iter` for `map`. Unlike Python's, both run CPU work truly in parallel.
 //! Each task sleeps a different, shuffled time, so tasks finish in neither
@@ -66,6 +68,36 @@ fn list(values: &[u64]) -> String {
         .join(",")
 }
 
+/// A pool in plain calls: `workers` hilos started once, each taking the next
+/// job from one shared queue (a crossbeam channel has many receivers) until
+/// the queue is closed. Returns each input's square, in input order.
+fn plain_pool(workers: usize, inputs: &[u64]) -> Vec<u64> {
+    let (queue, jobs) = crossbeam_channel::unbounded::<Box<dyn FnOnce() + Send>>();
+    let hilos: Vec<_> = (0..workers)
+        .map(|_| {
+            let jobs = jobs.clone();
+            thread::spawn(move || jobs.iter().for_each(|job| job()))
+        })
+        .collect();
+    let futures: Vec<_> = inputs
+        .iter()
+        .map(|&x| {
+            let (answer, future) = crossbeam_channel::bounded(1);
+            let job = move || {
+                let _ = answer.send(square(x));
+            };
+            let _ = queue.send(Box::new(job));
+            future
+        })
+        .collect();
+    drop(queue); // closed: each hilo runs what is queued, then its loop ends
+    let results = futures.iter().filter_map(|f| f.recv().ok()).collect();
+    hilos
+        .into_iter()
+        .for_each(|h| h.join().expect("a worker panicked"));
+    results
+}
+
 /// Task `x` (1-based) sleeps a shuffled 1..=tasks units (the same every run),
 /// records that it finished, and returns its square.
 fn slow_square(x: u64, tasks: u64, unit: Duration, finished: &Mutex<Vec<u64>>) -> u64 {
@@ -90,6 +122,10 @@ fn main() -> anyhow::Result<()> {
     // Which inputs each section's tasks finished, in finishing order.
     let logs: [Arc<Mutex<Vec<u64>>>; 3] = Default::default();
     say(format!("a pool of {workers} worker hilos"));
+
+    heading("0. The idea: a queue of closures and N hilos taking from it");
+    let plain = plain_pool(workers, &inputs);
+    say(format!("plain_pool squares: {plain:?}"));
 
     heading("1. submit + result: executor.submit(square, 5).result()");
     let submitted = pool.submit(|| square(5)).result()?;
@@ -155,12 +191,8 @@ fn main() -> anyhow::Result<()> {
         ran == inputs
     });
 
-    heading("6. The same map with rayon");
-    let rayon_pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(workers)
-        .build()?;
-    let rayon_mapped: Vec<u64> =
-        rayon_pool.install(|| inputs.par_iter().map(|&x| square(x)).collect());
+    heading("6. The same map with rayon (its global pool: one hilo per core)");
+    let rayon_mapped: Vec<u64> = inputs.par_iter().map(|&x| square(x)).collect();
     say(format!(
         "rayon par_iter().map(): {rayon_mapped:?} (input order)"
     ));
@@ -174,6 +206,7 @@ fn main() -> anyhow::Result<()> {
         "The panic became an Err and the pool kept working; every task ran exactly once: {ran_once}."
     ));
     results(&[
+        ("plain_pool", &list(&plain)),
         ("submit_result", &submitted),
         ("map_results", &list(&mapped)),
         ("map_finish_order", &list(&finish_order)),
