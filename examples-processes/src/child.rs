@@ -918,6 +918,51 @@ impl Event {
     }
 }
 
+/// A private directory for one run's temp files (a FIFO, a mapped file):
+/// made with mode 0700 under `parent` (default: the system temp directory),
+/// and removed with everything in it when dropped, on every path (success,
+/// `?` error, unwinding panic, or a stop signal turned into an error).
+#[derive(Debug)]
+pub struct TempDir {
+    path: std::path::PathBuf,
+}
+
+impl TempDir {
+    /// Makes `<parent>/<prefix>-<pid>-<nanos>`; it must not exist yet, so no
+    /// other user can have planted a file in it.
+    pub fn new(parent: Option<&std::path::Path>, prefix: &str) -> Result<TempDir, ChildError> {
+        use std::os::unix::fs::DirBuilderExt as _;
+        let parent = parent.map_or_else(std::env::temp_dir, std::path::Path::to_path_buf);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = parent.join(format!("{prefix}-{}-{nanos}", std::process::id()));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&path)
+            .map_err(|e| ChildError::io(format!("cannot create {}", path.display()), e))?;
+        Ok(TempDir { path })
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// A path inside it.
+    pub fn join(&self, name: &str) -> std::path::PathBuf {
+        self.path.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if let Err(error) = std::fs::remove_dir_all(&self.path) {
+            eprintln!("could not remove {}: {error}", self.path.display());
+        }
+    }
+}
+
 /// The signal that asked this process to stop, as a number (0: none yet).
 /// Written once by the signal thread; read anywhere.
 static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
@@ -1239,6 +1284,34 @@ mod tests {
             child.try_wait().unwrap().is_none(),
             "the child was left alone"
         );
+    }
+
+    #[test]
+    fn a_re_executed_child_gets_the_role_the_parent_pid_and_the_clock() {
+        let command = self_command("demo").unwrap();
+        let env: std::collections::HashMap<_, _> = command
+            .get_envs()
+            .filter_map(|(k, v)| Some((k.to_str()?.to_string(), v?.to_str()?.to_string())))
+            .collect();
+        assert_eq!(env[ROLE_ENV], "demo");
+        assert_eq!(env[PARENT_ENV], std::process::id().to_string());
+        let parent_start: u128 = env[shared::output::CLOCK_ENV].parse().unwrap();
+        assert!(
+            parent_start > 0,
+            "the parent's start on the monotonic clock"
+        );
+    }
+
+    #[test]
+    fn a_temp_dir_is_private_and_removed_with_its_files() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = TempDir::new(None, "harness-test").unwrap();
+        let path = dir.path().to_path_buf();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        std::fs::write(dir.join("f"), b"x").unwrap();
+        drop(dir);
+        assert!(!path.exists());
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! [`shmem`] (raw pointers into a shared mapping).
 
 pub mod child;
+pub mod fifo;
 pub mod hygiene;
 pub mod manager;
 pub mod pool;

@@ -1,125 +1,163 @@
 //! fifo: the message crosses a named pipe from the writer proceso to the
-//! reader proceso, and the FIFO (and its directory) is removed afterwards,
-//! also when the writer fails before opening it (the reader does not hang);
-//! no child is left behind.
+//! reader proceso, whole and in order; the FIFO is removed afterwards, also
+//! when the writer fails before opening it (the reader does not hang); the
+//! writer continues the reader's output clock; and the writer, a child of a
+//! parent that blocked SIGINT/SIGTERM for its signal thread, still dies of
+//! SIGTERM at once. No child is left behind.
 //!
-//! One test (two phases) on purpose: the hygiene check looks at every child
-//! of this test process.
+//! One test on purpose: the hygiene check looks at every child of this
+//! test process.
 
 mod common;
 
-use assert_cmd::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
 use common::{ReapOnExit, empty_dir, entries};
 use examples_processes::hygiene::{become_subreaper, leftover_children, reap_all_children};
-use predicates::prelude::*;
-use shared::testing::number_after;
-use std::time::Duration;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use shared::testing::{result_lines, run, run_command};
+
+const FIFO: &str = env!("CARGO_BIN_EXE_fifo");
 
 #[test]
 fn the_message_crosses_and_the_fifo_is_removed_even_on_error() {
     become_subreaper().expect("PR_SET_CHILD_SUBREAPER");
-    // Whatever fails below, no child of this test outlives it.
-    let _cleanup = ReapOnExit;
+    let _cleanup = ReapOnExit; // whatever fails below, no child outlives the test
     let dir = empty_dir("fifo");
-    let message = format!("hola fifo {}", std::process::id());
+    let dir_arg = format!("--dir={}", dir.display());
 
-    let output = Command::new(env!("CARGO_BIN_EXE_fifo"))
-        .args(["--message", &message, "--lines", "5"])
-        .arg("--dir")
-        .arg(&dir)
-        .timeout(Duration::from_secs(30))
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("5 of 5 lines crossed the FIFO"))
-        .stdout(predicate::str::contains("The message crossed: yes"))
-        .stdout(predicate::str::contains("FIFO removed"))
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8_lossy(&output);
-    let writer = number_after(&out, "from the writer (pid").expect("writer pid");
-    let reader = number_after(&out, "to the reader (pid").expect("reader pid");
-    assert_ne!(writer, reader, "two procesos:\n{out}");
-    // Every line arrived whole, in order, and came from the writer's pid.
-    for n in 1..=5 {
-        let expected = format!("received: line {n} of 5: {message} (from pid {writer})");
-        assert!(out.contains(&expected), "missing {expected:?}:\n{out}");
-    }
-    assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
-
-    // A long transfer: 10,000 lines of ~1 KB (10 MB) arrive whole and in
-    // time. (A reader that re-scanned everything received on each read
-    // was quadratic: a few thousand lines a minute.)
-    let long = "x".repeat(1000);
-    let output = Command::new(env!("CARGO_BIN_EXE_fifo"))
-        .args(["--message", &long, "--lines", "10000"])
-        .arg("--dir")
-        .arg(&dir)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("run fifo");
-    let out = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        out.contains("10000 of 10000 lines crossed the FIFO") && out.contains("crossed: yes"),
-        "{}",
-        &out[out.len().saturating_sub(2000)..]
-    );
-    assert!(
-        out.contains(&format!("received: line 10000 of 10000: {long} (from pid")),
-        "the last line arrived whole"
+    let ok = run(FIFO, &["--message", "hola fifo", "--lines", "5", &dir_arg]).success();
+    assert_eq!(ok.int("items"), 5, "{ok}");
+    assert_eq!(ok.get("in_order"), "true", "{ok}");
+    assert_eq!(ok.get("fifo_removed"), "true", "{ok}");
+    assert_ne!(
+        ok.int("writer_pid"),
+        ok.int("reader_pid"),
+        "two procesos:\n{ok}"
     );
     assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
 
-    // A message that starts with '-' reaches the writer as text, not as a
-    // flag of the re-executed child.
-    Command::new(env!("CARGO_BIN_EXE_fifo"))
-        .args(["--message=--hola", "--lines", "2"])
-        .arg("--dir")
-        .arg(&dir)
-        .timeout(Duration::from_secs(30))
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "received: line 2 of 2: --hola (from pid",
-        ));
-    assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
+    // One clock: the writer (a child) stamps on the reader's clock, so its
+    // first "sent" comes after the reader started it and before the reader
+    // received it. The reader waits 300 ms before starting the writer: a
+    // writer on a clock of its own would stamp a few ms, before that.
+    let clock = run(
+        FIFO,
+        &["--lines", "2", "--writer-after-ms", "300", &dir_arg],
+    )
+    .success();
+    let (started, sent, received) = (
+        clock.num("writer_started_ms"),
+        clock.num("first_sent_ms"),
+        clock.num("first_received_ms"),
+    );
+    assert!(started >= 300.0, "{clock}");
+    assert!(started <= sent && sent <= received, "{clock}");
+
+    // A long transfer: 10,000 lines of ~1 KB (10 MB) arrive whole, in order.
+    let long = format!("--message={}", "x".repeat(1000));
+    let big = run(FIFO, &[&long, "--lines", "10000", &dir_arg]).success();
+    assert_eq!(big.int("items"), 10_000, "{}", big.stderr);
+    assert_eq!(big.get("in_order"), "true");
+
+    // A message that starts with '-' reaches the writer as text, not a flag.
+    let dash = run(FIFO, &["--message=--hola", "--lines", "2", &dir_arg]).success();
+    assert_eq!(dash.get("in_order"), "true", "{dash}");
 
     // Error path: the writer fails before opening; no hang, FIFO removed.
-    Command::new(env!("CARGO_BIN_EXE_fifo"))
-        .arg("--writer-crashes")
-        .arg("--dir")
-        .arg(&dir)
-        .timeout(Duration::from_secs(30))
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains("without opening the FIFO"))
-        .stderr(predicate::str::contains("panicked").not())
-        .stdout(predicate::str::contains("FIFO removed"));
+    let crash = run(FIFO, &["--writer-crashes", &dir_arg]);
+    assert!(!crash.status.success(), "{crash}");
+    assert!(crash.stderr.contains("without opening the FIFO"), "{crash}");
+    assert!(!crash.stderr.contains("panicked"), "{crash}");
     assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
 
-    // The writer alone, on a FIFO that nobody reads (its reader is gone):
-    // it must fail at once, not block in open() forever.
+    // The writer alone, on a FIFO nobody reads: it fails at once, no hang.
     let orphan_fifo = dir.join("nobody-reads");
     nix::unistd::mkfifo(&orphan_fifo, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
-    Command::new(env!("CARGO_BIN_EXE_fifo"))
-        .env(examples_processes::child::ROLE_ENV, "fifo-writer")
-        .arg("--fifo")
-        .arg(&orphan_fifo)
-        .timeout(Duration::from_secs(20))
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains("no reader has"))
-        .stderr(predicate::str::contains("panicked").not());
+    let alone = run_command(
+        Command::new(FIFO)
+            .env(examples_processes::child::ROLE_ENV, "fifo-writer")
+            .arg("--fifo")
+            .arg(&orphan_fifo),
+        Duration::from_secs(20),
+    );
+    assert!(
+        !alone.status.success() && alone.stderr.contains("no reader has"),
+        "{alone}"
+    );
     std::fs::remove_file(&orphan_fifo).expect("remove the test FIFO");
 
-    // Look, then clean up, then assert: a failure leaves nothing running.
+    the_writer_dies_of_sigterm_at_once(&dir_arg);
+
     let left = leftover_children();
     let cleanup = reap_all_children(Duration::from_secs(5));
     assert!(left.is_clean(), "{left} (cleaned up: {cleanup})");
     let _ = std::fs::remove_dir(&dir);
+}
+
+/// The reader blocks SIGINT and SIGTERM (its signal thread takes them) and
+/// a signal mask survives exec: the writer must unblock them, or `kill -TERM
+/// <writer>` would do nothing until its 60 s pause ends.
+fn the_writer_dies_of_sigterm_at_once(dir_arg: &str) {
+    let mut reader = Command::new(FIFO)
+        .args(["--lines", "2", "--interval-ms", "60000", dir_arg])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start fifo");
+    let until = Instant::now() + Duration::from_secs(20);
+    let children = format!("/proc/{0}/task/{0}/children", reader.id());
+    let writer = loop {
+        let text = std::fs::read_to_string(&children).unwrap_or_default();
+        if let Some(pid) = text.split_whitespace().next() {
+            break pid.parse::<i32>().expect("a pid");
+        }
+        assert!(Instant::now() < until, "the reader started no writer");
+        std::thread::sleep(Duration::from_millis(5)); // sleep-ok: polling /proc with a deadline
+    };
+    // Wait until the writer is past its start-up (it unblocks the signals
+    // first thing, and then sleeps 60 s between its lines).
+    let status = format!("/proc/{writer}/status");
+    loop {
+        let text = std::fs::read_to_string(&status).unwrap_or_default();
+        if text.contains("State:\tS") && text.lines().any(|l| l.starts_with("SigBlk:")) {
+            let blocked = text
+                .lines()
+                .find(|l| l.starts_with("SigBlk:"))
+                .unwrap_or_default();
+            let mask = u64::from_str_radix(blocked.trim_start_matches("SigBlk:").trim(), 16);
+            assert_eq!(
+                mask.unwrap_or(u64::MAX) & (1 << 14),
+                0,
+                "SIGTERM blocked: {blocked}"
+            );
+            break;
+        }
+        assert!(Instant::now() < until, "the writer never started");
+        std::thread::sleep(Duration::from_millis(5)); // sleep-ok: polling /proc with a deadline
+    }
+    let sent = Instant::now();
+    kill(Pid::from_raw(writer), Signal::SIGTERM).expect("kill -TERM the writer");
+    let status = loop {
+        if let Some(status) = reader.try_wait().expect("try_wait") {
+            break status;
+        }
+        if sent.elapsed() > Duration::from_secs(30) {
+            let _ = reader.kill();
+            let _ = reader.wait();
+            panic!("SIGTERM did not end the writer (blocked?)");
+        }
+        std::thread::sleep(Duration::from_millis(5)); // sleep-ok: polling try_wait with a deadline
+    };
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut reader.stdout.take().expect("piped"), &mut stdout).ok();
+    let results = result_lines(&stdout);
+    assert!(!status.success(), "the reader reports the writer's death");
+    assert_eq!(
+        results["writer_exit"], "killed by signal 15 (SIGTERM)",
+        "{stdout}"
+    );
+    assert_eq!(results["items"], "1", "{stdout}");
 }

@@ -137,7 +137,7 @@ const CASES: &[Case] = &[
         name: "fifo",
         binary: env!("CARGO_BIN_EXE_fifo"),
         args: &["--lines", "10000", "--interval-ms", "1000"],
-        ready: "received: line 1 of",
+        ready: "received: line 1:",
         ends: Ends::Stops143,
     },
     Case {
