@@ -12,8 +12,10 @@
 //!   semaphores; the bounded one refuses an extra release.
 //! - [`Event`] ([`event`]): set / clear / wait, waking every waiter.
 //! - [`BoundedQueue`] ([`queue`]): the producer / consumer of the notes'
-//!   "proveedor y cliente", with timeouts and close.
-//! - [`counting`]: the shared counter, racy and fixed (race_condition, lock).
+//!   "proveedor y cliente", built in four steps (`queue::s1_minimal` ..
+//!   `queue::s4_spin`); the semaphore in two (`semaphore::s1_minimal`,
+//!   `semaphore::s2_permits`).
+//! - [`harness`]: starting and joining named hilos, called in one line.
 //! - [`audit`]: did every item arrive exactly once, in order?
 //!
 //! The primitives are written against a small private shim (`src/sync.rs`):
@@ -27,7 +29,6 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
-pub mod counting;
 pub mod event;
 pub mod harness;
 pub mod queue;
@@ -74,7 +75,7 @@ pub const EXAMPLES: &[Example] = &[
     Example {
         name: "semaphore",
         notes: "004 Semáforos (\"limitar el acceso a base de datos\")",
-        shows: "a hand-built counting semaphore lets at most N hilos in; a timeline of who was inside",
+        shows: "a semaphore written as Mutex<usize> + Condvar lets at most N hilos in (timeline); then the library's Permit guard",
         figures: false,
     },
     Example {
@@ -98,7 +99,7 @@ pub const EXAMPLES: &[Example] = &[
     Example {
         name: "condition",
         notes: "004 Condition (\"proveedor y cliente\")",
-        shows: "producer / consumer on a bounded buffer with Condvar wait, notify_one, notify_all",
+        shows: "a bounded buffer written as one Mutex + one Condvar (wait, notify_all), then the library's queue beside it",
         figures: false,
     },
     Example {

@@ -1,24 +1,14 @@
-//! lock: no lost updates; one holder at a time; the guard releases on scope
-//! exit, early return and panic; std poisons, parking_lot does not.
+//! lock: no lost updates with either Mutex; one hilo holds the lock at a
+//! time; the guard releases on scope exit, on `?` and on panic; std
+//! poisons (the half-updated value still reachable), parking_lot does not.
 
-use std::time::Duration;
+use shared::testing::run;
 
-use assert_cmd::Command;
-use shared::testing::number_after;
-
-fn run(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_lock"))
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("run lock");
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout).unwrap()
-}
+const BIN: &str = env!("CARGO_BIN_EXE_lock");
 
 #[test]
 fn counts_are_exact_and_one_hilo_holds_at_a_time() {
-    let out = run(&[
+    let args = [
         "--threads",
         "3",
         "--iterations",
@@ -27,27 +17,16 @@ fn counts_are_exact_and_one_hilo_holds_at_a_time() {
         "2",
         "--hold-ms",
         "5",
-    ]);
-    assert_eq!(
-        number_after(&out, "std::sync::Mutex final count:"),
-        Some(30_000.0),
-        "{out}"
-    );
-    assert_eq!(
-        number_after(&out, "parking_lot::Mutex final count:"),
-        Some(30_000.0),
-        "{out}"
-    );
-    assert_eq!(
-        number_after(&out, "max holding at once:"),
-        Some(1.0),
-        "{out}"
-    );
+    ];
+    let run = run(BIN, &args).success();
+    assert_eq!(run.int("std_count"), 30_000, "{run}");
+    assert_eq!(run.int("parking_lot_count"), 30_000, "{run}");
+    assert_eq!(run.int("max_holding"), 1, "{run}");
 }
 
 #[test]
 fn the_guard_releases_on_scope_exit_early_return_and_panic() {
-    let out = run(&[
+    let args = [
         "--threads",
         "2",
         "--iterations",
@@ -56,36 +35,14 @@ fn the_guard_releases_on_scope_exit_early_return_and_panic() {
         "1",
         "--hold-ms",
         "1",
-    ]);
-    assert!(
-        out.contains("inside the scope: try_lock from another hilo: refused"),
-        "{out}"
-    );
-    assert!(
-        out.contains("after the scope: try_lock from another hilo: got it"),
-        "{out}"
-    );
-    assert!(
-        out.contains("after the early return: try_lock from another hilo: got it"),
-        "{out}"
-    );
-    assert!(!out.contains("WRONG"), "{out}");
-    // std: the panic poisoned the mutex, the lock was released by unwinding,
-    // and the half-updated value (10 + 1) is still reachable.
-    assert!(out.contains("std Mutex poisoned: true"), "{out}");
-    assert!(
-        out.contains("Err(PoisonError); into_inner() recovers value 11"),
-        "{out}"
-    );
-    // parking_lot: no poisoning, the lock is free.
-    assert!(
-        out.contains("parking_lot try_lock() after the panic: got it at once, value 11"),
-        "{out}"
-    );
-    // The closing lines follow what was measured.
-    assert!(
-        out.contains("released the lock at the end of its scope, on `?` and on panic"),
-        "{out}"
-    );
-    assert!(out.contains("std marked its Mutex poisoned"), "{out}");
+    ];
+    let run = run(BIN, &args).success();
+    assert_eq!(run.get("held_inside"), "true", "{run}");
+    assert_eq!(run.get("free_after_scope"), "true", "{run}");
+    assert_eq!(run.get("free_after_return"), "true", "{run}");
+    // std: poisoned, released by unwinding, the half-updated 10 + 1 reachable.
+    assert_eq!(run.get("std_poisoned"), "true", "{run}");
+    assert_eq!(run.int("poisoned_value"), 11, "{run}");
+    // parking_lot: no poisoning, the lock free at once.
+    assert_eq!(run.int("parking_lot_value"), 11, "{run}");
 }

@@ -1,32 +1,23 @@
 //! Eventos: one `set` wakes every hilo waiting for something to happen.
 //!
 //! Ports: notes 004, "Eventos: Sirve para despertar muchos threads q estan
-//! esperando a que algo pase" (and 001's Cotyledon, whose workers wait on a
-//! `threading.Event` as their shutdown flag).
-//!
+//! esperando a que algo pase".
 //! Python:
 //! ```python
 //! ready = threading.Event()
 //! def worker():
 //!     ready.wait()               # blocks until set
-//!     work()
-//! ...
 //! ready.set()                    # every waiting thread wakes
 //! ready.wait(timeout=0.2)        # True if set, False if the time ran out
 //! ready.clear()                  # later waits block again
 //! ```
-//! Rust: std has no Event. `examples_sync::Event` builds one on a
-//! `Mutex` (guarding the flag, a count of sets so a set-then-clear is not
-//! lost, and the number of sleepers) and a `Condvar` with `notify_all`
-//! (read `src/event.rs`): `wait()`, `wait_timeout(d) -> bool` (a timeout is a
-//! returned value, as in Python), `set()`, `clear()`, `is_set()`. For a
-//! one-shot "go" signal to many hilos, `std::sync::Barrier` or a closed
-//! channel also work; an Event is the one that can be cleared and reused.
-//!
-//! What you see: N hilos asleep, one `set`, all N awake within a fraction
-//! of a millisecond (in an order that varies); a timed wait on an unset
-//! event returning false after its timeout; a set-then-clear still waking
-//! those who were waiting, as in Python.
+//! Rust: std has no Event. `examples_sync::Event` (`src/event.rs`) is a
+//! flag under a `Mutex` and a `Condvar` woken with `notify_all` (with
+//! `notify_one`, one set would wake one waiter), plus a count of sets so a
+//! set-then-clear still wakes those already waiting, as in Python.
+//! `wait_timeout(d) -> bool` returns the timeout as a value. For a one-shot
+//! "go" to many hilos a `Barrier` or a closed channel also work; an Event
+//! can be cleared and reused. Wake order varies run to run.
 //!
 //! Run: cargo run -p examples-sync --bin event
 //!      cargo run -p examples-sync --bin event -- --waiters 8 --delay-ms 200 --timeout-ms 100
@@ -41,17 +32,20 @@ use clap::Parser;
 use examples_sync::Event;
 use shared::output::{self, heading, say};
 
-#[derive(Parser, Debug)]
-#[command(about = "An Event: set wakes every waiter; wait with timeout returns false while unset")]
+#[derive(Parser)]
+#[command(
+    about = "An Event: set wakes every waiter; wait with timeout returns false while unset",
+    allow_negative_numbers = true
+)]
 struct Args {
     /// Hilos waiting for the event.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=256))]
-    waiters: u64,
+    #[arg(long, default_value_t = 5, value_name = "1..=256", value_parser = shared::cli::range(1..=256usize))]
+    waiters: usize,
     /// How long main lets them wait before setting it, in ms.
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    #[arg(long, default_value_t = 200, value_name = "0..=10000", value_parser = shared::cli::range(0..=10_000u64))]
     delay_ms: u64,
     /// The timeout of the timed waits, in ms.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    #[arg(long, default_value_t = 100, value_name = "1..=10000", value_parser = shared::cli::range(1..=10_000u64))]
     timeout_ms: u64,
 }
 
@@ -126,8 +120,9 @@ fn pulse(waiters: usize) -> anyhow::Result<usize> {
 }
 
 fn main() -> anyhow::Result<()> {
+    output::start();
     let args = Args::parse();
-    let waiters = usize::try_from(args.waiters)?;
+    let waiters = args.waiters;
     let timeout = Duration::from_millis(args.timeout_ms);
 
     heading("1. Many hilos wait; one set() wakes them all (wake order varies)");
@@ -143,10 +138,11 @@ fn main() -> anyhow::Result<()> {
     let event = Event::new();
     let started = Instant::now();
     let unset = event.wait_timeout(timeout);
+    let unset_ms = started.elapsed().as_millis();
     say(format!(
         "wait_timeout({} ms) on an unset event returned {unset} after {} ms",
         timeout.as_millis(),
-        started.elapsed().as_millis()
+        unset_ms
     ));
     event.set();
     let started = Instant::now();
@@ -194,5 +190,16 @@ fn main() -> anyhow::Result<()> {
             "A set() then clear() woke only {pulsed} of {pulse_waiters} hilos waiting (WRONG)."
         ));
     }
+    output::results(&[
+        ("waiters", &waiters),
+        ("woken", &woken),
+        ("all_after_set", &all_after),
+        ("unset_wait", &unset),
+        ("unset_wait_ms", &unset_ms),
+        ("set_wait", &set),
+        ("cleared_wait", &cleared),
+        ("pulse_waiters", &pulse_waiters),
+        ("pulse_woken", &pulsed),
+    ]);
     Ok(())
 }

@@ -1,66 +1,47 @@
 //! Condición de carrera: two hilos add 1 to a shared counter and updates get lost.
 //!
 //! Ports: notes 004, "Memoria compartida" ("cp1, cp2, task1, task2.
-//! read/write --> error") and "Programación de threads" ("comparten toda la
-//! data, el scheduler no es determinístico, no es atómico").
-//!
+//! read/write --> error").
 //! Python:
 //! ```python
-//! counter = 0
 //! def work():
 //!     global counter
 //!     for _ in range(N):
 //!         counter += 1          # LOAD counter, ADD 1, STORE counter
-//! t1, t2 = Thread(target=work), Thread(target=work); t1.start(); t2.start()
-//! t1.join(); t2.join()
-//! print(counter)                # may be less than 2 * N
 //! ```
-//! On CPython 3.11, measured on this course's machine, a bare
-//! `counter += 1` in two threads happened to lose nothing (the GIL switches
-//! threads only at certain bytecodes), while the same with a function call
-//! inside the read-modify-write (`counter = add_one(counter)`) lost 13-30%
-//! of the updates. In neither language is the unsynchronised version ever
-//! correct: "it happened to work" is luck, not a guarantee.
-//!
-//! Rust: safe Rust does not even compile the Python version. Two threads
-//! doing `counter += 1` on one `u64` is a data race, and the borrow checker
-//! refuses it (rustc 1.95, the racy version compiled once to get this):
-//! ```text
-//! error[E0499]: cannot borrow `counter` as mutable more than once at a time
-//!  --> racy.rs:6:21
-//!   |
-//! 6 |             s.spawn(|| {
-//!   |             -       ^^ `counter` was mutably borrowed here in the previous iteration of the loop
-//! 8 |                 counter += 1;
-//!   |                 ------- borrows occur due to use of `counter` in closure
-//! ```
-//! So the lost update is shown the way it can exist in safe Rust: a
-//! read-modify-write split into an atomic load and an atomic store. Each
-//! half is whole; the pair is not, and another hilo's store lands between
-//! them and gets overwritten. A `yield_now` between the two halves widens
-//! that window so the loss shows on every run, on one core or many. Then
-//! the two fixes: the pair under a `Mutex`, and the pair as one atomic
-//! instruction, `fetch_add`. The code is in `examples_sync::counting`.
-//!
-//! What you see: the racy count below the expected one (by how much changes
-//! from run to run), then the two fixed counts exactly equal to it.
+//! On CPython 3.11 (measured on this machine) a bare `counter += 1` in two
+//! threads happened to lose nothing, while the same with a function call
+//! inside the read-modify-write (`counter = add_one(counter)`) lost 13-30%.
+//! In neither language is the unsynchronised version ever correct.
+//! Rust: safe Rust refuses to compile two threads doing `counter += 1` on
+//! one `u64` (E0499: a data race). The lost update exists in safe Rust as
+//! a read-modify-write split into an atomic load and an atomic store: each
+//! half is whole, the pair is not. A `yield_now` between them widens the
+//! window so the loss shows on one core or many. The fixes: the pair under
+//! a `Mutex`, or one atomic instruction, `fetch_add`.
 //!
 //! Run: cargo run -p examples-sync --bin race_condition
 //!      cargo run -p examples-sync --bin race_condition -- --threads 4 --iterations 50000 --no-yield
 #![forbid(unsafe_code)]
 
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Barrier, Mutex};
+use std::thread;
+
 use clap::Parser;
-use examples_sync::counting;
 use shared::output::{self, heading, say};
 
-#[derive(Parser, Debug)]
-#[command(about = "Lose updates with an unsynchronised read-modify-write, then fix it")]
+#[derive(Parser)]
+#[command(
+    about = "Lose updates with an unsynchronised read-modify-write, then fix it",
+    allow_negative_numbers = true
+)]
 struct Args {
     /// Hilos incrementing the shared counter at the same time.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(2..=64))]
+    #[arg(long, default_value_t = 2, value_name = "2..=64", value_parser = shared::cli::range(2..=64u64))]
     threads: u64,
     /// Increments per hilo.
-    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, default_value_t = 100_000, value_name = "1..=100000000", value_parser = shared::cli::range(1..=100_000_000u64))]
     iterations: u64,
     /// Do not yield between the read and the write: the window is then a few
     /// nanoseconds wide, so the loss is rarer (but still possible on several cores).
@@ -68,61 +49,90 @@ struct Args {
     no_yield: bool,
 }
 
-/// Prints one result line: what was expected, what came out.
-fn show_count(label: &str, expected: u64, actual: u64) {
-    let lost = expected - actual;
-    let percent = 100.0 * lost as f64 / expected as f64;
-    say(format!(
-        "{label} final count: {actual} of {expected} (lost {lost}, {percent:.1}%)"
-    ));
+/// Runs `body` on `threads` hilos started together behind a Barrier (so the
+/// first cannot finish before the last starts, hiding the race).
+fn together(threads: u64, body: impl Fn() + Sync) {
+    let start = Barrier::new(threads as usize);
+    thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                start.wait();
+                body();
+            });
+        }
+    });
 }
 
 fn main() -> anyhow::Result<()> {
+    output::start();
     let args = Args::parse();
-    let threads = usize::try_from(args.threads)?;
-    let expected = args.threads * args.iterations;
+    let (n, expected) = (args.iterations, args.threads * args.iterations);
     say(format!(
-        "{} hilos x {} increments each: the counter should end at {expected}",
-        args.threads, args.iterations
+        "{} hilos x {n} increments each: the counter should end at {expected}",
+        args.threads
     ));
 
     heading("1. Unsynchronised: load, (yield), store");
-    let racy = counting::racy(threads, args.iterations, !args.no_yield);
-    show_count("racy", expected, racy);
+    let counter = AtomicU64::new(0);
+    together(args.threads, || {
+        for _ in 0..n {
+            let seen = counter.load(Relaxed); // read ...
+            if !args.no_yield {
+                thread::yield_now(); // ... another hilo may store its +1 here ...
+            }
+            counter.store(seen + 1, Relaxed); // ... write: that +1 is overwritten
+        }
+    });
+    let racy = counter.into_inner();
+    say(format!("racy: {racy} of {expected}"));
 
     heading("2. The read-modify-write under a Mutex");
-    let locked = counting::with_std_mutex(threads, args.iterations);
-    show_count("mutex", expected, locked);
+    let counter = Mutex::new(0u64);
+    together(args.threads, || {
+        for _ in 0..n {
+            *counter.lock().unwrap() += 1; // the guard is released at the `;`
+        }
+    });
+    let locked = counter.into_inner().unwrap();
+    say(format!("mutex: {locked} of {expected}"));
 
     heading("3. The read-modify-write as one atomic instruction (fetch_add)");
-    let atomic = counting::with_fetch_add(threads, args.iterations);
-    show_count("fetch_add", expected, atomic);
+    let counter = AtomicU64::new(0);
+    together(args.threads, || {
+        for _ in 0..n {
+            counter.fetch_add(1, Relaxed); // x86-64: `lock inc`, one indivisible step
+        }
+    });
+    let atomic = counter.into_inner();
+    say(format!("fetch_add: {atomic} of {expected}"));
 
+    let lost = expected - racy;
     output::line("");
-    if racy < expected {
+    if lost > 0 {
         output::line(format!(
-            "What you saw: without synchronisation {} of {expected} updates were lost: a hilo",
-            expected - racy
+            "What you saw: without synchronisation {lost} of {expected} updates ({:.1}%) were lost: a hilo read",
+            100.0 * lost as f64 / expected as f64
         ));
-        output::line(
-            "read the counter, another hilo stored its +1, and the first one overwrote it.",
-        );
+        output::line("the counter, another stored its +1, and the first overwrote it.");
     } else {
         output::line(
-            "What you saw: this time no update was lost: luck, not correctness (run it again,",
-        );
-        output::line(
-            "or without --no-yield). The load and the store are still two separate steps.",
+            "What you saw: this time no update was lost: luck, not correctness (run it again).",
         );
     }
-    if locked == expected && atomic == expected {
-        output::line(format!(
-            "With a Mutex ({locked}) and with fetch_add ({atomic}) the count is exactly {expected}."
-        ));
-    } else {
-        output::line(format!(
-            "With a Mutex ({locked}) and with fetch_add ({atomic}) the count is NOT {expected} (WRONG)."
-        ));
-    }
+    output::line(format!(
+        "With a Mutex ({locked}) and with fetch_add ({atomic}) the count is {} {expected}.",
+        if locked == expected && atomic == expected {
+            "exactly"
+        } else {
+            "NOT (WRONG)"
+        }
+    ));
+    output::results(&[
+        ("expected", &expected),
+        ("racy", &racy),
+        ("lost", &lost),
+        ("mutex", &locked),
+        ("fetch_add", &atomic),
+    ]);
     Ok(())
 }
