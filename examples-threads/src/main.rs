@@ -4,10 +4,12 @@
 
 use shared::output::text;
 
-fn main() {
+fn main() -> anyhow::Result<()> {
+    shared::output::start();
     text(shared::index::render(
         "examples-threads",
         "hilos (threads), concurrent.futures and the GIL, in Rust",
         examples_threads::EXAMPLES,
     ));
+    Ok(())
 }
