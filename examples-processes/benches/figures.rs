@@ -2,8 +2,9 @@
 //!
 //! - Round-trip latency of a small message between two processes: a bare
 //!   1-byte write/read ping-pong on two pipes (the floor), serialised frames
-//!   over two pipes and over a socket pair (`examples_processes::wire`), an
-//!   ipc-channel, and a Manager proxy call.
+//!   over two pipes (the `subprocess_pipes` example's round trip: a child's
+//!   stdin and stdout, serde + postcard frames) and over a socket pair
+//!   (`examples_processes::wire`), an ipc-channel, and a Manager proxy call.
 //! - Pool throughput: the process pool against rayon, on tiny tasks (the
 //!   per-task cost) and on the notes' job (the sum of 1,000,000 random ints).
 //! - The time to start a child and reap it: fork + `_exit` + waitpid, and

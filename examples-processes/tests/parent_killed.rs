@@ -143,8 +143,9 @@ const CASES: &[Case] = &[
     Case {
         name: "subprocess_pipes",
         binary: env!("CARGO_BIN_EXE_subprocess_pipes"),
-        args: &["--n", "1000", "--pings", "1000000"],
-        ready: "malformed message got a clear error back",
+        // The notes' job on 100,000,000 ints: the child computes for seconds.
+        args: &["--n", "100000000"],
+        ready: "started the child proceso",
         ends: Ends::KilledBySignal,
     },
 ];
