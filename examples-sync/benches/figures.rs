@@ -7,7 +7,8 @@
 //!
 //! Rows:
 //! - lock + increment, uncontended (one thread) and contended (two threads
-//!   on one counter): std Mutex, parking_lot Mutex, atomic fetch_add;
+//!   on one counter): std Mutex, parking_lot Mutex, parking_lot
+//!   ReentrantMutex (what rlock costs), atomic fetch_add;
 //! - Semaphore acquire + release (its guard's drop), one thread, beside the
 //!   bare std Mutex lock/unlock it is built on;
 //! - Event ping-pong between two threads (set / wait / clear each way),
@@ -135,6 +136,21 @@ fn lock_figures(figures: &mut Vec<Figure>) {
                     }
                 });
                 (counter.into_inner(), t)
+            },
+        ));
+        figures.push(median_of(
+            &format!("parking_lot ReentrantMutex + RefCell lock+increment, {how}"),
+            total,
+            "op",
+            total,
+            || {
+                let counter = parking_lot::ReentrantMutex::new(std::cell::RefCell::new(0u64));
+                let t = on_threads(threads, || {
+                    for _ in 0..per_thread {
+                        *counter.lock().borrow_mut() += 1;
+                    }
+                });
+                (counter.into_inner().into_inner(), t)
             },
         ));
         figures.push(median_of(

@@ -13,7 +13,7 @@ fn small_flags(name: &str) -> &'static [&'static str] {
         "lock" => &["--iterations", "1000", "--rounds", "1", "--hold-ms", "1"],
         "double_lock" => &["--timeout-ms", "20"],
         "deadlock_detector" => &["--check-ms", "10"],
-        "rlock" => &["--hold-ms", "1", "--iterations", "1000"],
+        "rlock" => &["--hold-ms", "1"],
         "semaphore" => &["--query-ms", "2"],
         "semaphore_signal" => &["--delay-ms", "1"],
         "event" => &["--delay-ms", "1", "--timeout-ms", "5"],

@@ -2,72 +2,52 @@
 //!
 //! Ports: notes 004, "Rlock es para correr 1 thread 1 clase /funcion a la
 //! vez" and "Ojo con llamar cosas que hacen lock".
-//!
 //! Python:
 //! ```python
 //! class Cuenta:
-//!     def __init__(self):
-//!         self.lock = threading.RLock()
-//!         self.saldo = 0
 //!     def depositar(self, x):
-//!         with self.lock:
-//!             self.saldo += x
+//!         with self.lock: self.saldo += x          # self.lock = RLock()
 //!     def depositar_varios(self, xs):
-//!         with self.lock:           # held ...
-//!             for x in xs:
-//!                 self.depositar(x) # ... and taken again: fine with an RLock
+//!         with self.lock:                          # held ...
+//!             for x in xs: self.depositar(x)       # ... and taken again
 //! ```
-//! With a plain `Lock`, `depositar_varios` would hang on its first call to
-//! `depositar` (see `double_lock`).
-//!
+//! With a plain `Lock`, `depositar_varios` would hang (see `double_lock`).
 //! Rust: `std::sync::Mutex` is not re-entrant, and cannot be: its guard
 //! hands out `&mut T`, and two guards on one thread would be two `&mut` to
-//! the same data, which Rust forbids (aliasing `&mut` is undefined
-//! behaviour). `parking_lot::ReentrantMutex` is re-entrant because its guard
-//! hands out only `&T`; to change the data you put it in a `RefCell` (or
-//! `Cell`), which checks borrows at run time instead.
-//!
-//! What an RLock costs:
-//! - every lock compares the owner with the current thread's id and keeps a
-//!   count (measured below, per lock/unlock);
-//! - the data needs a `RefCell`: a second `borrow_mut` while one is alive
-//!   is a panic at run time, where a `Mutex` would not have compiled;
-//! - it hides a design smell: code that calls "something that locks" while
-//!   already holding the lock, without noticing. Often the better fix is a
-//!   private `_unlocked` helper that takes the guard's data.
-//!
-//! What you see: a recursion taking the lock once per level; another hilo
-//! refused while the owner holds it and getting it only after the owner
-//! released every level; a std Mutex refusing its own holder; the costs.
+//! one value. `parking_lot::ReentrantMutex` is, because its guard hands out
+//! only `&T`; to change the data put it in a `RefCell`, which checks
+//! borrows at run time (a second `borrow_mut` is a panic, where a `Mutex`
+//! would not have compiled). Each lock also compares the owner with the
+//! current hilo and keeps a count (the figures bench measures it). Often
+//! the better fix is a private helper that takes the guard's data.
 //!
 //! Run: cargo run -p examples-sync --bin rlock
 //!      cargo run -p examples-sync --bin rlock -- --depth 5 --hold-ms 50
 #![forbid(unsafe_code)]
 
 use std::cell::RefCell;
-use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, TryLockError, mpsc};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
 use parking_lot::ReentrantMutex;
 use shared::output::{self, heading, say};
 
-#[derive(Parser, Debug)]
-#[command(about = "A re-entrant lock: its owner may lock it again, everybody else waits")]
+#[derive(Parser)]
+#[command(
+    about = "A re-entrant lock: its owner may lock it again, everybody else waits",
+    allow_negative_numbers = true
+)]
 struct Args {
     /// How many levels deep the recursion re-enters the lock.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    #[arg(long, default_value_t = 5, value_name = "1..=1000", value_parser = shared::cli::range(1..=1_000u32))]
     depth: u32,
     /// How long the owner keeps each level while another hilo waits, in ms.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=5_000))]
+    #[arg(long, default_value_t = 30, value_name = "0..=5000", value_parser = shared::cli::range(0..=5_000u64))]
     hold_ms: u64,
-    /// Lock/unlock pairs timed in the cost part.
-    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
-    iterations: u64,
 }
 
 /// The notes' "one thread, one class at a time": an account whose methods
@@ -179,42 +159,8 @@ fn std_is_not_reentrant() -> bool {
     matches!(lock.try_lock(), Err(TryLockError::WouldBlock))
 }
 
-/// Part 4: ns per lock/unlock pair, each way. Printed, never asserted.
-fn costs(iterations: u64) -> Vec<(&'static str, f64)> {
-    let per_op = |f: &dyn Fn()| {
-        let started = Instant::now();
-        for _ in 0..iterations {
-            f();
-        }
-        started.elapsed().as_nanos() as f64 / iterations as f64
-    };
-    let std_mutex = Mutex::new(0u64);
-    let pl_mutex = parking_lot::Mutex::new(0u64);
-    let remutex = ReentrantMutex::new(RefCell::new(0u64));
-    let mut rows = vec![
-        (
-            "std Mutex",
-            per_op(&|| *std_mutex.lock().unwrap_or_else(|p| p.into_inner()) += black_box(1)),
-        ),
-        (
-            "parking_lot Mutex",
-            per_op(&|| *pl_mutex.lock() += black_box(1)),
-        ),
-        (
-            "parking_lot ReentrantMutex + RefCell",
-            per_op(&|| *remutex.lock().borrow_mut() += black_box(1)),
-        ),
-    ];
-    let outer = remutex.lock();
-    rows.push((
-        "  the same, re-entered (owner holds it)",
-        per_op(&|| *remutex.lock().borrow_mut() += black_box(1)),
-    ));
-    drop(outer);
-    rows
-}
-
 fn main() -> anyhow::Result<()> {
+    output::start();
     let args = Args::parse();
 
     heading("1. Re-entry by the owner: recursion and methods calling methods");
@@ -248,11 +194,6 @@ fn main() -> anyhow::Result<()> {
         }
     ));
 
-    heading("4. What re-entry costs (ns per lock/unlock, this run; see the figures bench)");
-    for (label, ns) in costs(args.iterations) {
-        say(format!("{label:<40} {ns:>6.1} ns"));
-    }
-
     output::line("");
     output::line(format!(
         "What you saw: the owner took the lock {deepest} times over (recursion) and methods"
@@ -271,5 +212,12 @@ fn main() -> anyhow::Result<()> {
     } else {
         output::line("A std Mutex let its own holder in again (WRONG).");
     }
+    output::results(&[
+        ("deepest", &deepest),
+        ("saldo", &cuenta.saldo()),
+        ("other_refused", &refused),
+        ("other_after_release", &after),
+        ("std_refuses_owner", &refused_self),
+    ]);
     Ok(())
 }
