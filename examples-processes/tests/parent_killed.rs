@@ -88,7 +88,7 @@ const CASES: &[Case] = &[
         name: "process_context",
         binary: env!("CARGO_BIN_EXE_process_context"),
         args: &["--child-pause-ms", "9000"],
-        ready: "waiting 9000 ms before changing it",
+        ready: "forked child: I see counter",
         ends: Ends::KilledBySignal,
     },
     Case {

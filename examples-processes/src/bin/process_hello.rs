@@ -1,56 +1,37 @@
 //! Hola desde un proceso hijo: start a child proceso two ways, "spawn" and "fork".
 //!
-//! Ports: notes 002, "Procesos" (the "Multi-procesos" example), and 003,
-//! "`Process`" (start, join).
-//!
-//! Python:
+//! Ports: notes 002, "Procesos" ("Multi-procesos"), and 003, "Process".
 //! ```python
 //! def hello_from_process():
 //!     print(f'Hola desde el proceso hijo {os.getpid()}')
-//!
 //! if __name__ == '__main__':
-//!     hello_process = multiprocessing.Process(target=hello_from_process)
-//!     hello_process.start()
-//!     print(f'Hola desde el proceso padre {os.getpid()}')
-//!     hello_process.join()
+//!     p = multiprocessing.Process(target=hello_from_process); p.start()
+//!     print(f'Hola desde el proceso padre {os.getpid()}'); p.join()
 //! ```
-//! Rust has no `multiprocessing`; the two start methods it hides are shown
-//! one after the other:
-//! - "spawn": this binary runs itself again with a role
-//!   (`examples_processes::child::Child::spawn_self`). The child starts
-//!   `main` from the top, sees its role and says hello instead of being the
-//!   parent: that check at the top of `main` is Python's
-//!   `if __name__ == '__main__'`, which exists because a spawned Python
-//!   child re-imports the main module.
-//! - "fork": the child is a copy of the parent (`Child::fork`). Allowed only
-//!   while the parent has a single thread; the child prints with one
-//!   `write(2)` (no heap, no locks) and ends with `_exit`.
+//! Rust: "spawn" runs this binary again with a role (`Child::spawn_self`):
+//! the child starts `main` from the top, sees its role and says hello. That
+//! role check is Python's `if __name__ == '__main__'`. The notes say the
+//! guard is "for Windows"; it is needed wherever the start method is not
+//! fork: Windows (spawn), macOS (spawn, the default since 3.8) and Linux
+//! from 3.14 (forkserver; fork up to 3.13). "fork": the child is a copy of
+//! the parent (`Child::fork`). fork(2) works in a threaded process too, but
+//! the child gets only the calling thread (a lock another thread held stays
+//! locked), so `Child::fork` refuses to fork one; the child prints with one
+//! `write(2)` and ends with `_exit`. `join` is `wait` (it reaps the child),
+//! here with a deadline. Both children continue the parent's output clock.
 //!
-//! `join` is `wait`: it reaps the child (reads how it ended, so it does not
-//! stay a zombie), and here it has a deadline.
-//!
-//! Each child first arranges to die with its parent
-//! (`child::die_with_parent`, PR_SET_PDEATHSIG): try `--child-pause-ms 30000`
-//! and `kill -TERM <parent pid>` from another terminal; the child goes too,
-//! instead of living on as an orphan.
-//!
-//! What you see: the parent's and the child's lines, with different pids;
-//! the child reports its parent's pid (`getppid`), which is the parent's
-//! own pid. Which of the two "Hola" lines comes first is up to the
-//! scheduler.
-//!
-//! Run: cargo run -p examples-processes --bin process_hello
-//!      cargo run -p examples-processes --bin process_hello -- --method fork
+//! Run: cargo run -p examples-processes --bin process_hello -- --method fork
 #![forbid(unsafe_code)]
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use examples_processes::child::{self, Child, say_from_fork};
-use shared::output::{heading, line, say, say_as};
+use examples_processes::hygiene::stat_of;
+use shared::output::{heading, line, results, say_as};
 
-/// The role this binary plays when the "spawn" method re-executes it.
-const HELLO_ROLE: &str = "hello";
+const HELLO: &str = "hello";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Method {
@@ -64,125 +45,118 @@ enum Method {
 
 #[derive(Parser, Debug)]
 #[command(
-    allow_negative_numbers = true,
-    about = "A child proceso says hello: started by re-exec (\"spawn\") and by fork"
+    about = "A child proceso says hello: by re-exec (\"spawn\") and by fork",
+    allow_negative_numbers = true
 )]
 struct Args {
     /// Which start method to show.
     #[arg(long, value_enum, default_value_t = Method::Both)]
     method: Method,
-    /// How long the parent waits for the child (join) before killing it, in ms.
-    #[arg(long, default_value_t = 10_000, value_name = "1..=600_000", value_parser = shared::cli::range(1..=600_000u64))]
-    join_timeout_ms: u64,
-    /// How long each child waits before saying hello, in ms: time to kill
-    /// the parent and see the child die with it (keep it under the join timeout).
-    #[arg(long, default_value_t = 0, value_name = "0..=600_000", value_parser = shared::cli::range(0..=600_000u64))]
+    /// How long each child waits before saying hello, in ms: time to
+    /// `kill -TERM <parent pid>` and see the child die with it.
+    #[arg(long, default_value_t = 0, value_name = "0..=600000", value_parser = shared::cli::range(0..=600_000u64))]
     child_pause_ms: u64,
+    /// How long the parent waits for each child (join) before killing it, in ms.
+    #[arg(long, default_value_t = 10_000, value_name = "1..=600000", value_parser = shared::cli::range(1..=600_000u64))]
+    join_timeout_ms: u64,
 }
 
-/// The child's body: the notes' `hello_from_process`.
-fn hello_from_spawned_child(pause: Duration) {
-    if !pause.is_zero() {
-        say_as(
-            "hijo",
-            format!("waiting {} ms before saying hello", pause.as_millis()),
-        );
-        std::thread::sleep(pause);
-    }
-    let me = std::process::id();
-    let parent = nix::unistd::getppid();
+/// The notes' `hello_from_process`, for the spawned child.
+fn hello_from_process(pause: Duration) {
     say_as(
         "hijo",
-        format!("Hola desde el proceso hijo: my pid is {me}, my parent's pid is {parent}"),
+        format!("waiting {} ms before saying hello", pause.as_millis()),
+    );
+    std::thread::sleep(pause);
+    let (me, parent) = (std::process::id(), nix::unistd::getppid());
+    say_as(
+        "hijo",
+        format!("Hola desde el proceso hijo: pid {me}, my parent is {parent}"),
     );
 }
 
-/// The parent's half, whatever the start method: say hello, then join.
-fn parent_side(mut child: Child, join_timeout: Duration) -> anyhow::Result<()> {
+/// The forked child's body: only async-signal-safe calls (getpid, nanosleep,
+/// one write(2) of a line formatted on the stack).
+fn hello_from_fork(pause: Duration) -> i32 {
+    say_from_fork(
+        "hijo",
+        format_args!("waiting {} ms before saying hello", pause.as_millis()),
+    );
+    std::thread::sleep(pause);
+    let (me, parent) = (nix::unistd::getpid(), nix::unistd::getppid());
+    say_from_fork(
+        "hijo",
+        format_args!("Hola desde el proceso hijo: pid {me}, my parent is {parent}"),
+    );
+    0
+}
+
+/// The parent's half: say hello, ask the kernel who the child's parent is
+/// (before joining: once reaped, the child is gone from /proc), then join.
+fn parent_side(mut child: Child, join: Duration) -> anyhow::Result<(u32, i32, String)> {
+    let ppid = stat_of(child.pid() as i32).map_or(-1, |stat| stat.ppid);
     say_as(
         "padre",
         format!(
-            "Hola desde el proceso padre: my pid is {}, I started child pid {}",
+            "Hola desde el proceso padre: pid {}, child {}",
             std::process::id(),
             child.pid()
         ),
     );
-    // join(): wait for the child and reap it, with a deadline.
-    let exit = child.wait_or_kill(join_timeout)?;
-    say_as("padre", format!("joined child pid {}: {exit}", child.pid()));
+    let exit = child.wait_or_kill(join)?; // p.join(), with a deadline
+    say_as("padre", format!("joined child {}: {exit}", child.pid()));
     anyhow::ensure!(exit.success(), "the child did not end well: {exit}");
-    Ok(())
+    Ok((child.pid(), ppid, exit.to_string()))
 }
 
-fn by_spawn(join_timeout: Duration, pause: Duration) -> anyhow::Result<()> {
-    heading("spawn: this binary runs again, as role \"hello\"");
-    // `=` keeps the value glued to its flag, whatever it holds.
-    let pause_flag = format!("--child-pause-ms={}", pause.as_millis());
-    let child = Child::spawn_self(HELLO_ROLE, &[&pause_flag])?;
-    parent_side(child, join_timeout)
-}
-
-fn by_fork(join_timeout: Duration, pause: Duration) -> anyhow::Result<()> {
-    heading("fork: the child is a copy of this process");
-    let child = Child::fork("hello-fork", || {
-        // Only async-signal-safe work here: getpid/getppid and nanosleep are
-        // system calls, and say_from_fork formats on the stack and writes once.
-        if !pause.is_zero() {
-            say_from_fork(
-                "hijo",
-                format_args!("waiting {} ms before saying hello", pause.as_millis()),
-            );
-            std::thread::sleep(pause);
-        }
-        let me = nix::unistd::getpid();
-        let parent = nix::unistd::getppid();
-        say_from_fork(
-            "hijo",
-            format_args!("Hola desde el proceso hijo: my pid is {me}, my parent's pid is {parent}"),
-        );
-        0
-    })?;
-    parent_side(child, join_timeout)
-}
-
-fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
-    let pause = Duration::from_millis(args.child_pause_ms);
-    // Python's `if __name__ == '__main__':`. A re-executed child runs this
-    // same main; its role says it is the child, so it says hello and stops.
-    if let Some(role) = child::role() {
-        // First of all: if the parent dies, so do we (no orphans).
-        child::die_with_parent()?;
-        return match role.as_str() {
-            HELLO_ROLE => {
-                hello_from_spawned_child(pause);
-                Ok(())
-            }
-            other => Err(child::ChildError::UnknownRole(other.to_string()).into()),
-        };
+fn parent(args: &Args) -> anyhow::Result<()> {
+    let (pause, join) = (
+        Duration::from_millis(args.child_pause_ms),
+        Duration::from_millis(args.join_timeout_ms),
+    );
+    let mut found = Vec::new();
+    // Fork first: `Child::fork` wants this process single-threaded.
+    if args.method != Method::Spawn {
+        heading("fork: the child is a copy of this process");
+        let child = Child::fork("hello-fork", || hello_from_fork(pause))?;
+        found.push(("fork", parent_side(child, join)?));
     }
-
-    let join_timeout = Duration::from_millis(args.join_timeout_ms);
-    say(format!("parent starts: pid {}", std::process::id()));
-    // Fork first: it needs this process to be single-threaded, which it is
-    // until something starts a thread.
-    if matches!(args.method, Method::Fork | Method::Both) {
-        by_fork(join_timeout, pause)?;
+    if args.method != Method::Fork {
+        heading("spawn: this binary runs again, as role \"hello\"");
+        let child = Child::spawn_self(
+            HELLO,
+            &[&format!("--child-pause-ms={}", args.child_pause_ms)],
+        )?;
+        found.push(("spawn", parent_side(child, join)?));
     }
-    if matches!(args.method, Method::Spawn | Method::Both) {
-        by_spawn(join_timeout, pause)?;
-    }
-
     line("");
-    line("What you saw: each child printed a pid different from the parent's, and the");
-    line("parent's pid as its parent (getppid); the parent joined (reaped) each one.");
-    if matches!(args.method, Method::Fork | Method::Both) {
-        line("fork copied the running parent, even its clock: the child's elapsed time");
-        line("goes on from the parent's.");
+    line("Each child has a pid of its own, and the kernel names this process as its parent;");
+    line("the parent joined (reaped) each one. Which \"Hola\" came first is up to the scheduler.");
+    let me = std::process::id();
+    let mut keys: Vec<(String, String)> = vec![("parent_pid".into(), me.to_string())];
+    for (method, (pid, ppid, exit)) in found {
+        keys.push((format!("{method}_child_pid"), pid.to_string()));
+        keys.push((format!("{method}_child_ppid"), ppid.to_string()));
+        keys.push((format!("{method}_exit"), exit));
     }
-    if matches!(args.method, Method::Spawn | Method::Both) {
-        line("spawn ran this program again from the top (its clock starts at 0 ms); the");
-        line("role check at the top of main is Python's `if __name__ == '__main__'`.");
-    }
+    let pairs: Vec<(&str, &dyn std::fmt::Display)> = keys
+        .iter()
+        .map(|(k, v)| (k.as_str(), v as &dyn std::fmt::Display))
+        .collect();
+    results(&pairs);
     Ok(())
+}
+
+fn main() -> ExitCode {
+    shared::output::start();
+    let args = Args::parse();
+    // Python's `if __name__ == '__main__':` a re-executed child has a role.
+    let result = match child::role().as_deref() {
+        Some(HELLO) => child::die_with_parent()
+            .map(|()| hello_from_process(Duration::from_millis(args.child_pause_ms)))
+            .map_err(Into::into),
+        Some(other) => Err(child::ChildError::UnknownRole(other.into()).into()),
+        None => parent(&args),
+    };
+    child::exit_code(result)
 }
