@@ -19,6 +19,7 @@
 //! - spawn (re-exec): the child runs the program from the top, so it sees
 //!   the *initial* value (0), not the 10 set at run time: what a spawned
 //!   child needs must be passed to it (`args=(...)`; see `process_queue`).
+//!
 //! To share on purpose: `shared_memory`, `manager_list`, `process_queue`, `pipe`.
 //!
 //! Run: cargo run -p examples-processes --bin process_context -- --value 7
