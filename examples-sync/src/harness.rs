@@ -4,34 +4,40 @@
 use std::io;
 use std::thread;
 
-/// Runs `producers` hilos (`proveedor-<i>`, each calling `produce(i)`) and
-/// `consumers` hilos (`cliente-<i>`, each returning what it got from
-/// `consume()`); once every producer is done, calls `finish()` (close the
-/// queue, or send the sentinels) and returns what each consumer got.
-/// A panic in a hilo is passed on to the caller.
-pub fn producers_consumers<T: Send>(
+/// Runs `producers` hilos (`proveedor-<i>`, each running what
+/// `producer(i)` returns) and `consumers` hilos (`cliente-<i>`, each
+/// returning what it got); once every producer is done, drops `producer`
+/// (and any `Sender` it owns: that is what closes a channel), calls
+/// `finish()` (close the queue, or send the sentinels) and returns what
+/// each consumer got. A panic in a hilo is passed on to the caller.
+pub fn producers_consumers<'env, T, P, C>(
     producers: usize,
     consumers: usize,
-    produce: impl Fn(usize) + Sync,
-    consume: impl Fn() -> Vec<T> + Sync,
+    mut producer: impl FnMut(usize) -> P,
+    mut consumer: impl FnMut() -> C,
     finish: impl FnOnce(),
-) -> io::Result<Vec<Vec<T>>> {
-    let (produce, consume) = (&produce, &consume);
+) -> io::Result<Vec<Vec<T>>>
+where
+    T: Send + 'env,
+    P: FnOnce() + Send + 'env,
+    C: FnOnce() -> Vec<T> + Send + 'env,
+{
     thread::scope(|s| {
         let clientes = (0..consumers)
             .map(|i| {
                 thread::Builder::new()
                     .name(format!("cliente-{i}"))
-                    .spawn_scoped(s, consume)
+                    .spawn_scoped(s, consumer())
             })
             .collect::<io::Result<Vec<_>>>()?;
         let proveedores = (0..producers)
             .map(|i| {
                 thread::Builder::new()
                     .name(format!("proveedor-{i}"))
-                    .spawn_scoped(s, move || produce(i))
+                    .spawn_scoped(s, producer(i))
             })
             .collect::<io::Result<Vec<_>>>()?;
+        drop(producer);
         // Finish even if a producer panicked, so no consumer waits forever.
         let produced: Vec<_> = proveedores.into_iter().map(|p| p.join()).collect();
         finish();

@@ -1,48 +1,27 @@
-//! queue: with std mpsc, crossbeam (closed and by sentinel) and the
-//! hand-built BoundedQueue, and several producers and consumers, nothing is
-//! lost or duplicated, and each consumer sees each producer's items in order.
+//! queue: std mpsc, crossbeam (closed and by sentinels) and the library's
+//! queue deliver every item exactly once, in each producer's order, with
+//! several producers and consumers; the library's queue never holds more
+//! than its capacity; a total too big to audit is refused clearly.
 
-use std::time::Duration;
+use shared::testing::{Run, run};
 
-use assert_cmd::Command;
-use shared::testing::number_after;
+const BIN: &str = env!("CARGO_BIN_EXE_queue");
+const QUEUES: [&str; 4] = ["std_mpsc", "crossbeam", "sentinel", "bounded_queue"];
 
-fn run(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_queue"))
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("run queue");
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout).unwrap()
+#[track_caller]
+fn assert_exact(run: &Run, items: i64) {
+    assert_eq!(run.int("items"), items, "{run}");
+    for q in QUEUES {
+        assert_eq!(run.int(&format!("{q}_consumed")), items, "{q}:\n{run}");
+        assert_eq!(run.int(&format!("{q}_lost")), 0, "{q}:\n{run}");
+        assert_eq!(run.int(&format!("{q}_duplicated")), 0, "{q}:\n{run}");
+        assert_eq!(run.get(&format!("{q}_in_order")), "true", "{q}:\n{run}");
+    }
 }
-
-/// The audit line of one queue, e.g. "crossbeam (sentinel): produced: ...".
-fn audit_line<'a>(out: &'a str, label: &str) -> &'a str {
-    out.lines()
-        .find(|l| l.contains(&format!("{label}: produced:")))
-        .unwrap_or_else(|| panic!("no audit for `{label}` in:\n{out}"))
-}
-
-fn assert_exact(out: &str, label: &str, produced: f64) {
-    let line = audit_line(out, label);
-    assert_eq!(number_after(line, "produced:"), Some(produced), "{line}");
-    assert_eq!(number_after(line, "consumed:"), Some(produced), "{line}");
-    assert_eq!(number_after(line, "lost:"), Some(0.0), "{line}");
-    assert_eq!(number_after(line, "duplicated:"), Some(0.0), "{line}");
-    assert_eq!(number_after(line, "out of order:"), Some(0.0), "{line}");
-}
-
-const QUEUES: [&str; 4] = [
-    "std mpsc (close)",
-    "crossbeam (close)",
-    "crossbeam (sentinel)",
-    "BoundedQueue (close)",
-];
 
 #[test]
 fn several_producers_and_consumers_lose_and_duplicate_nothing() {
-    let out = run(&[
+    let args = [
         "--producers",
         "3",
         "--consumers",
@@ -51,21 +30,15 @@ fn several_producers_and_consumers_lose_and_duplicate_nothing() {
         "2000",
         "--capacity",
         "4",
-    ]);
-    for label in QUEUES {
-        assert_exact(&out, label, 6000.0);
-    }
-    assert!(out.contains("sending 3 sentinels"), "{out}");
-    let peak = number_after(&out, "BoundedQueue (close) most it ever held:").unwrap();
-    assert!((1.0..=4.0).contains(&peak), "{out}");
-    let seen = number_after(&out, "crossbeam (close) fullest seen by a producer:").unwrap();
-    assert!(seen <= 4.0, "{out}");
-    assert!(out.contains("4 of 4 queues delivered"), "{out}");
+    ];
+    let run = run(BIN, &args).success();
+    assert_exact(&run, 6000);
+    assert!((1..=4).contains(&run.int("peak")), "{run}");
 }
 
 #[test]
 fn a_one_slot_queue_and_one_consumer_still_deliver_everything() {
-    let out = run(&[
+    let args = [
         "--producers",
         "4",
         "--consumers",
@@ -74,24 +47,19 @@ fn a_one_slot_queue_and_one_consumer_still_deliver_everything() {
         "300",
         "--capacity",
         "1",
-    ]);
-    for label in QUEUES {
-        assert_exact(&out, label, 1200.0);
-    }
+    ];
+    let run = run(BIN, &args).success();
+    assert_exact(&run, 1200);
+    assert_eq!(run.int("peak"), 1, "{run}");
 }
 
 #[test]
 fn a_total_too_big_to_audit_is_refused_clearly() {
-    let output = Command::new(env!("CARGO_BIN_EXE_queue"))
-        .args(["--producers", "64", "--items", "10000000"])
-        .timeout(Duration::from_secs(30))
-        .output()
-        .expect("run queue");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let run = run(BIN, &["--producers", "64", "--items", "10000000"]);
+    assert_eq!(run.status.code(), Some(1), "{run}");
     assert!(
-        stderr.contains("--producers x --items is 640000000"),
-        "{stderr}"
+        run.stderr.contains("--producers x --items is 640000000"),
+        "{run}"
     );
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!run.stderr.contains("panicked"), "{run}");
 }

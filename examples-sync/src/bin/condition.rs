@@ -151,44 +151,53 @@ fn main() -> anyhow::Result<()> {
         capacity: args.capacity,
         quiet: args.quiet,
     };
+    let buffer = &buffer;
     let received = harness::producers_consumers(
         args.producers,
         args.consumers,
         |id| {
-            (0..args.items).for_each(|seq| {
-                thread::sleep(make);
-                buffer.put(Item { producer: id, seq })
-            })
+            move || {
+                for seq in 0..args.items {
+                    thread::sleep(make); // making the item
+                    buffer.put(Item { producer: id, seq });
+                }
+            }
         },
         || {
-            std::iter::from_fn(|| buffer.get())
-                .inspect(|_| thread::sleep(use_))
-                .collect()
+            move || {
+                std::iter::from_fn(|| buffer.get())
+                    .inspect(|_| thread::sleep(use_))
+                    .collect()
+            }
         },
         || buffer.finish(),
     )?;
     let plain = audit(args.producers, args.items, &received);
-    let state = buffer.state.into_inner().unwrap();
+    let state = buffer.state.lock().unwrap();
     say(format!(
         "{plain}; most held: {} of {}",
         state.peak, args.capacity
     ));
 
     heading("2. The same with the library's BoundedQueue (two Condvars, close, spin)");
-    let queue = BoundedQueue::new(args.capacity);
+    let queue = &BoundedQueue::new(args.capacity);
     let received = harness::producers_consumers(
         args.producers,
         args.consumers,
         |id| {
-            (0..args.items).for_each(|seq| {
-                thread::sleep(make);
-                let _ = queue.put(Item { producer: id, seq });
-            })
+            move || {
+                for seq in 0..args.items {
+                    thread::sleep(make);
+                    let _ = queue.put(Item { producer: id, seq });
+                }
+            }
         },
         || {
-            std::iter::from_fn(|| queue.get().ok())
-                .inspect(|_| thread::sleep(use_))
-                .collect()
+            move || {
+                std::iter::from_fn(|| queue.get().ok())
+                    .inspect(|_| thread::sleep(use_))
+                    .collect()
+            }
         },
         || queue.close(),
     )?;
