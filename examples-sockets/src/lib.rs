@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod framing;
 pub mod harness;
+pub mod http;
 pub mod load;
 pub mod server;
 pub mod threaded;
@@ -37,6 +38,12 @@ pub const EXAMPLES: &[Example] = &[
         figures: false,
     },
     Example {
+        name: "nonblocking",
+        notes: "002 Sockets como ejemplo (blocking vs non-blocking)",
+        shows: "a non-blocking read says WouldBlock; retrying burns a core, poll sleeps until it is ready",
+        figures: false,
+    },
+    Example {
         name: "epoll_echo",
         notes: "002 Sockets (the OS's event notification)",
         shows: "one thread, epoll by hand, many clients; partial writes kept per connection",
@@ -46,6 +53,18 @@ pub const EXAMPLES: &[Example] = &[
         name: "tokio_echo",
         notes: "002 Sockets, asyncio",
         shows: "the same server on tokio, with a graceful shutdown and a deadline",
+        figures: false,
+    },
+    Example {
+        name: "mailbox",
+        notes: "002 Ejemplo del Buzón de Correo",
+        shows: "letters as UDP datagrams to named boxes; a full box drops them silently; TCP frames arrive all, in order",
+        figures: false,
+    },
+    Example {
+        name: "http_get",
+        notes: "002 (requests.get), Sockets como ejemplo",
+        shows: "an HTTP/1.1 GET by hand, blocking and async: the bytes on the wire, Content-Length and chunked",
         figures: false,
     },
     Example {
