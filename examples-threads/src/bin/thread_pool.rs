@@ -12,16 +12,13 @@
 //!     for future in as_completed(futures): print(future.result())
 //!     done, _ = wait(futures, return_when=ALL_COMPLETED)
 //! ```
-//! Rust: `plain_pool` below is the whole idea in plain calls: N hilos taking
-//! boxed closures from one crossbeam channel; each task's answer comes back
-//! on its own one-slot channel, Python's Future. `examples_threads::ThreadPool`
-//! (src/pool.rs) is the same plus what the executor adds: panics caught,
-//! `map`, `as_completed`, `wait` with timeouts. rayon is what
-//! Rust programs use in practice: a pool shared by the whole program, with
-//! `par_iter` for `map`. Unlike Python's, both run CPU work truly in parallel.
-//! Each task sleeps a different, shuffled time, so tasks finish in neither
-//! input order nor its reverse: map still answers in input order,
-//! as_completed in finishing order.
+//! Rust: `plain_pool` below is the idea in plain calls: N hilos taking boxed
+//! closures from one crossbeam channel, each answer on its own one-slot
+//! channel (Python's Future). `examples_threads::ThreadPool` (src/pool.rs)
+//! adds what the executor does: panics caught, `map`, `as_completed`, `wait`
+//! with timeouts. rayon, what Rust programs use, has `par_iter` for `map`.
+//! No GIL: both run CPU work in parallel. Tasks sleep shuffled times, so they
+//! finish out of order: map still answers in input order, as_completed not.
 //!
 //! Run: cargo run -p examples-threads --bin thread_pool -- --workers 6 --tasks 5
 #![forbid(unsafe_code)]
