@@ -9,8 +9,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use assert_cmd::Command;
+use std::process::Command;
+
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
+use shared::testing::run_command;
 
 #[test]
 fn the_crash_demo_leaves_no_core_file() {
@@ -36,18 +38,14 @@ fn the_crash_demo_leaves_no_core_file() {
         .join(format!("pool_map_core-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create the test dir");
-    let output = Command::new(env!("CARGO_BIN_EXE_pool_map"))
-        .args(["--workers", "2", "--jobs", "2", "--n", "1000"])
-        .current_dir(&dir)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("run pool_map");
-    assert!(output.status.success(), "{output:?}");
-    let out = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        out.contains("task 1: error:") && out.contains("SIGABRT"),
-        "{out}"
-    );
+    let run = run_command(
+        Command::new(env!("CARGO_BIN_EXE_pool_map"))
+            .args(["--workers", "2", "--jobs", "2", "--n", "1000"])
+            .current_dir(&dir),
+        Duration::from_secs(60),
+    )
+    .success();
+    assert!(run.get("crash_error").contains("SIGABRT"), "{run}");
     let left: Vec<_> = std::fs::read_dir(&dir)
         .expect("read the test dir")
         .flatten()

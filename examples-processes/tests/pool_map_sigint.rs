@@ -87,12 +87,11 @@ fn interrupt_mid_run(whole_group: bool) -> Ending {
     reader.join().unwrap();
     output.extend(lines_rx.try_iter().map(|l| l + "\n"));
 
-    let pids_line = output
-        .lines()
-        .find(|l| l.contains("worker processes in"))
-        .unwrap();
-    let inside = pids_line.rsplit_once('[').unwrap().1.trim_end_matches(']');
-    let worker_pids = inside
+    let results = shared::testing::result_lines(&output);
+    let worker_pids = results
+        .get("worker_pids")
+        .unwrap_or_else(|| panic!("no worker_pids:\n{output}"))
+        .trim_matches(['[', ']'])
         .split(',')
         .map(|p| p.trim().parse().unwrap())
         .collect();
@@ -112,9 +111,9 @@ fn check(ending: &Ending) {
         "slow to stop: {:?}\n{out}",
         ending.after_signal
     );
-    assert!(out.contains("got SIGINT"), "{out}");
-    assert!(out.contains("stopped and reaped 2 workers"), "{out}");
-    assert!(out.contains("exiting with code 130"), "{out}");
+    let results = shared::testing::result_lines(out);
+    assert_eq!(results["interrupted"], "SIGINT", "{out}");
+    assert_eq!(results["workers_reaped"], "2", "{out}");
     // The workers are gone: not running anywhere (no /proc entry), and not
     // orphaned here (we are their subreaper).
     for pid in &ending.worker_pids {
