@@ -17,6 +17,13 @@ pub struct Item {
     pub seq: usize,
 }
 
+/// `1.3`: producer 1's fourth item.
+impl fmt::Display for Item {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.producer, self.seq)
+    }
+}
+
 /// What happened to the items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Audit {
