@@ -528,9 +528,13 @@ struct Client {
 }
 
 /// The server process's body: call it from `main` when [`child::role`] is
-/// [`SERVER_ROLE`]. Serves every proxy, one message at a time (so each call
-/// is atomic, like Python's manager, which serves its objects under a lock),
-/// until told to stop or until every control sender is gone.
+/// [`SERVER_ROLE`]. Serves every proxy, one message at a time, so each call
+/// is atomic, until told to stop or until every control sender is gone.
+/// CPython's manager differs: it runs one thread per connection, and a call
+/// runs on the object with no lock of the manager's (its `mutex` guards only
+/// its own bookkeeping: creating objects, reference counts); a single
+/// `list.append` looks atomic there because of the server's GIL, a
+/// read-modify-write over two calls is not (`managers.py`, `serve_client`).
 pub fn serve() -> Result<(), ManagerError> {
     // If the owner dies (killed, crashed), so do we: no orphan server.
     child::die_with_parent()?;
