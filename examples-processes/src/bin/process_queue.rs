@@ -30,15 +30,9 @@
 //! `Message::Done`, where Python sends `None`.
 //!
 //! One producer, one consumer: the channel is FIFO, so every item arrives
-//! once, in the order it was sent. (With several producers, each one's
-//! items stay in order, but they interleave.)
+//! once, in order. The two children's lines share the parent's clock.
 //!
-//! What you see: the producer's and the consumer's lines, from two pids,
-//! interleaved as the scheduler runs them (each line's time counts from the
-//! start of the process that printed it); the consumer's report at the end.
-//!
-//! Run: cargo run -p examples-processes --bin process_queue
-//!      cargo run -p examples-processes --bin process_queue -- --items 1000 --quiet
+//! Run: cargo run -p examples-processes --bin process_queue -- --items 1000 --quiet
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
@@ -46,10 +40,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
-use examples_processes::child::{self, Child};
+use examples_processes::child;
 use ipc_channel::ipc::{self, IpcReceiver, IpcSender};
 use serde::{Deserialize, Serialize};
-use shared::output::{heading, line, say, say_as};
+use shared::output::{heading, line, results, say, say_as};
 
 const PRODUCER_ROLE: &str = "producer";
 const CONSUMER_ROLE: &str = "consumer";
@@ -88,12 +82,12 @@ struct ConsumerArgs {
 
 #[derive(Parser, Debug)]
 #[command(
-    allow_negative_numbers = true,
-    about = "A queue between procesos: a producer, a consumer, shutdown by sentinel"
+    about = "A queue between procesos: a producer, a consumer, shutdown by sentinel",
+    allow_negative_numbers = true
 )]
 struct Args {
     /// Items the producer puts on the queue.
-    #[arg(long, default_value_t = 10, value_name = "0..=10_000_000", value_parser = shared::cli::range(0..=10_000_000u64))]
+    #[arg(long, default_value_t = 10, value_name = "0..=10000000", value_parser = shared::cli::range(0..=10_000_000u64))]
     items: u64,
     /// Do not print a line per item (for large --items).
     #[arg(long)]
@@ -157,41 +151,24 @@ fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn join(child: &mut Child, limit: Duration) -> anyhow::Result<()> {
-    // A deadline, and a stop signal ends the wait too (the child is then
-    // killed and reaped, and the error says which signal).
-    let exit = child.join(limit)?;
-    say(format!(
-        "joined {} (pid {}): {exit}",
-        child.name(),
-        child.pid()
-    ));
-    ensure!(exit.success(), "{} did not end well: {exit}", child.name());
-    Ok(())
-}
-
 fn main() -> ExitCode {
-    // Python's `if __name__ == "__main__":`.
-    if let Some(role) = child::role() {
-        return child::exit_code(child_main(role));
-    }
-    let args = Args::parse();
     shared::output::start();
-    // Before any thread starts: Ctrl-C or SIGTERM then stops both children
-    // in order (and removes ipc-channel's rendezvous files) instead of
-    // killing this process mid-way.
-    let result = child::stop_on_signals()
-        .map_err(anyhow::Error::from)
-        .and_then(|_| parent(&args));
+    // Python's `if __name__ == "__main__":` the children run this main too.
+    let result = match child::role() {
+        Some(role) => child_main(role),
+        // Ctrl-C / SIGTERM stop both children in order (and remove
+        // ipc-channel's rendezvous files).
+        None => child::stop_on_signals()
+            .map_err(Into::into)
+            .and_then(|_| parent(&Args::parse())),
+    };
     child::exit_code(result)
 }
 
 /// A child's `main`: the producer or the consumer.
 fn child_main(role: String) -> anyhow::Result<()> {
-    // First of all: if the parent dies, so do we (no orphans).
     child::die_with_parent()?;
-    // Ctrl-C reaches the whole process group: the parent decides.
-    child::block_ctrl_c()?;
+    child::block_ctrl_c()?; // Ctrl-C reaches the whole group: the parent decides
     match role.as_str() {
         PRODUCER_ROLE => producer(child::receive_arg(child::STARTUP_LIMIT)?),
         CONSUMER_ROLE => consumer(child::receive_arg(child::STARTUP_LIMIT)?),
@@ -235,30 +212,39 @@ fn parent(args: &Args) -> anyhow::Result<()> {
     ));
 
     let limit = Duration::from_secs(120);
-    join(&mut producer, limit)?;
-    join(&mut consumer, limit)?;
+    for child in [&mut producer, &mut consumer] {
+        let exit = child.join(limit)?; // p.join(): a deadline; Ctrl-C ends it too
+        say(format!(
+            "joined {} (pid {}): {exit}",
+            child.name(),
+            child.pid()
+        ));
+        ensure!(exit.success(), "{} did not end well: {exit}", child.name());
+    }
     let report = match report_rx.try_recv_timeout(Duration::from_secs(10)) {
         Ok(report) => report,
         Err(error) => bail!("no report from the consumer: {error}"),
     };
-    say(format!(
-        "consumer report: received {} of {} items, in order: {}, sentinel seen: {}",
-        report.received,
-        args.items,
-        if report.in_order { "yes" } else { "NO" },
-        if report.saw_sentinel { "yes" } else { "NO" }
+    line("");
+    line(format!(
+        "{} of {} items crossed from the producer's process to the consumer's, in order: {};",
+        report.received, args.items, report.in_order
     ));
+    line(format!(
+        "the sentinel told the consumer to stop: {}.",
+        report.saw_sentinel
+    ));
+    results(&[
+        ("items", &report.received),
+        ("expected", &args.items),
+        ("in_order", &report.in_order),
+        ("sentinel_seen", &report.saw_sentinel),
+        ("producer_pid", &producer.pid()),
+        ("consumer_pid", &consumer.pid()),
+    ]);
     ensure!(
         report.received == args.items && report.in_order && report.saw_sentinel,
         "items were lost, duplicated or reordered"
     );
-
-    line("");
-    line(format!(
-        "What you saw: {} items crossed from the producer's process to the consumer's, each",
-        report.received
-    ));
-    line("once and in order (one sender, a FIFO channel); the sentinel told the consumer to");
-    line("stop. The two processes' lines interleave as the scheduler ran them.");
     Ok(())
 }
