@@ -1,43 +1,22 @@
 //! Pipe: a one-way OS pipe and a duplex socket pair between two procesos.
 //!
-//! Ports: notes 000, "Pipe" ("Sockets para el intercambio de información
-//! (de cualquier tipo)"), 003 (IPC with `Pipe`), and 004 (pipes between
-//! processes, values sent with pickle).
-//!
-//! Python:
+//! Ports: notes 000, "Pipe", 003 (`Pipe`) and 004 (pipes, values pickled).
 //! ```python
 //! parent_end, child_end = multiprocessing.Pipe()      # duplex by default
 //! p = Process(target=server, args=(child_end,)); p.start()
-//! parent_end.send(("square", 12))                    # pickled
-//! print(parent_end.recv())                           # 144
+//! parent_end.send(("square", 12)); print(parent_end.recv())   # 144
 //! # Pipe(duplex=False) is a one-way os.pipe(): (read end, write end)
 //! ```
-//! Rust, two parts:
-//! 1. One-way: `std::io::pipe()` (the `pipe(2)` system call) gives a read
-//!    end and a write end. The child (this
-//!    binary again, role "pipe-reader") gets the read end as its stdin, the
-//!    way a shell's `|` connects two programs; the parent writes serialised
-//!    values into the write end and closes it; the child reads until
-//!    end-of-file.
-//! 2. Duplex: `UnixStream::pair()` (`socketpair(2)`) gives two connected
-//!    sockets; each end can
-//!    read and write. The child (role "pipe-server") answers requests on its
-//!    end; the parent times request/reply round trips on the other.
+//! Rust: 1. one-way, `std::io::pipe()`: the child (this binary again) gets
+//! the read end as its stdin, as a shell's `|` does; the parent writes and
+//! closes, the child reads until end-of-file. 2. duplex,
+//! `UnixStream::pair()` (`socketpair(2)`): each end reads and writes; the
+//! child answers requests, the parent times round trips. Values are
+//! length-prefixed serde frames (`examples_processes::wire`): a pipe carries
+//! bytes, not messages. std makes both close-on-exec: a child holding a
+//! copy of the write end would never see end-of-file.
 //!
-//! Values are serde enums written as length-prefixed postcard frames
-//! (`examples_processes::wire`): a pipe carries bytes, not messages, so
-//! each value says how long it is. Python's `Connection.send` pickles and
-//! frames the same way.
-//!
-//! Both pairs are created close-on-exec (std always does): otherwise the
-//! child would inherit the parent's write end too, and a reader never sees
-//! end-of-file while any write end is open, its own included.
-//!
-//! What you see: the notes the reader received, in order; a request and its
-//! reply; then the round-trip latency (mean and median) over many trips.
-//!
-//! Run: cargo run -p examples-processes --bin pipe
-//!      cargo run --release -p examples-processes --bin pipe -- --round-trips 100000
+//! Run: cargo run --release -p examples-processes --bin pipe -- --round-trips 100000
 #![forbid(unsafe_code)]
 
 use std::io::BufReader;
@@ -51,7 +30,7 @@ use clap::Parser;
 use examples_processes::child::{self, Child};
 use examples_processes::wire::{read_frame, write_frame};
 use serde::{Deserialize, Serialize};
-use shared::output::{heading, line, say, say_as};
+use shared::output::{heading, line, results, say, say_as};
 use shared::timing::format_duration;
 
 const READER_ROLE: &str = "pipe-reader";
@@ -84,26 +63,33 @@ enum Reply {
 
 #[derive(Parser, Debug)]
 #[command(
-    allow_negative_numbers = true,
-    about = "A one-way OS pipe and a duplex socket pair between procesos, carrying serialised values"
+    about = "A one-way OS pipe and a duplex socket pair between procesos, carrying serialised values",
+    allow_negative_numbers = true
 )]
 struct Args {
     /// Notes sent down the one-way pipe.
-    #[arg(long, default_value_t = 5, value_name = "0..=1_000_000", value_parser = shared::cli::range(0..=1_000_000u32))]
+    #[arg(long, default_value_t = 5, value_name = "0..=1000000", value_parser = shared::cli::range(0..=1_000_000u32))]
     notes: u32,
     /// Request/reply round trips timed on the duplex pair.
-    #[arg(long, default_value_t = 10_000, value_name = "1..=10_000_000", value_parser = shared::cli::range(1..=10_000_000u32))]
+    #[arg(long, default_value_t = 10_000, value_name = "1..=10000000", value_parser = shared::cli::range(1..=10_000_000u32))]
     round_trips: u32,
 }
 
-/// Child, part 1: read notes from stdin (the pipe's read end) until EOF.
-fn pipe_reader() -> anyhow::Result<()> {
+/// Child, part 1: read notes from stdin (the pipe's read end) until EOF;
+/// fails unless `expected` notes came, in order.
+fn pipe_reader(expected: u32) -> anyhow::Result<()> {
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut count = 0u32;
     while let Some(note) = read_frame::<_, Note>(&mut input).context("reading the pipe")? {
         say_as("lector", format!("read note {}: {:?}", note.seq, note.text));
+        ensure!(
+            note.seq == count,
+            "note {} came in place of {count}",
+            note.seq
+        );
         count += 1;
     }
+    ensure!(count == expected, "{count} notes came, not {expected}");
     say_as(
         "lector",
         format!("end of file after {count} notes: the writer closed its end"),
@@ -135,7 +121,7 @@ fn pipe_server() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn join(child: &mut Child) -> anyhow::Result<()> {
+fn join(child: &mut Child) -> anyhow::Result<String> {
     let exit = child.wait_or_kill(Duration::from_secs(60))?;
     say(format!(
         "joined {} (pid {}): {exit}",
@@ -143,15 +129,17 @@ fn join(child: &mut Child) -> anyhow::Result<()> {
         child.pid()
     ));
     ensure!(exit.success(), "{} did not end well: {exit}", child.name());
-    Ok(())
+    Ok(exit.to_string())
 }
 
-fn one_way(notes: u32) -> anyhow::Result<()> {
+fn one_way(notes: u32) -> anyhow::Result<String> {
     heading("1. One-way: an OS pipe, parent writes, child reads");
     let (read_end, write_end) = std::io::pipe().context("pipe")?;
     let mut reader = {
         let mut command = child::self_command(READER_ROLE)?;
-        command.stdin(Stdio::from(read_end));
+        command
+            .stdin(Stdio::from(read_end))
+            .arg(format!("--notes={notes}"));
         Child::spawn(&mut command, READER_ROLE)?
         // `command` is dropped here, and with it our copy of the read end.
     };
@@ -185,7 +173,7 @@ fn ask(
     }
 }
 
-fn duplex(round_trips: u32) -> anyhow::Result<()> {
+fn duplex(round_trips: u32) -> anyhow::Result<Duration> {
     heading("2. Duplex: a socket pair, request and reply");
     let (mut requests, theirs) = UnixStream::pair().context("socketpair")?;
     let mut server = {
@@ -225,7 +213,6 @@ fn duplex(round_trips: u32) -> anyhow::Result<()> {
     let bye = ask(&mut requests, &mut replies, &Request::Stop)?;
     ensure!(bye == Reply::Bye, "wrong reply to Stop: {bye:?}");
     join(&mut server)?;
-
     trips.sort_unstable();
     let mean = trips.iter().sum::<Duration>() / round_trips;
     let median = trips[trips.len() / 2];
@@ -234,30 +221,44 @@ fn duplex(round_trips: u32) -> anyhow::Result<()> {
         format_duration(mean),
         format_duration(median)
     ));
+    Ok(median)
+}
+
+fn parent(args: &Args) -> anyhow::Result<()> {
+    let reader_exit = one_way(args.notes)?;
+    let median = duplex(args.round_trips)?;
     line("");
-    line("What you saw: values crossed a one-way pipe in order, and end-of-file came when");
-    line("the only write end closed; on the socket pair each request got its reply, a");
+    line("Values crossed a one-way pipe in order, and end-of-file came when the only write end");
     line(format!(
-        "round trip costing {} (median): a write and a read on each side, and each side",
+        "closed; on the socket pair each request got its reply, a round trip costing {} (median):",
         format_duration(median)
     ));
-    line("waking the other process up, once each way.");
+    line("a write and a read on each side, and each side waking the other process up.");
+    results(&[
+        ("notes_sent", &args.notes),
+        ("reader_exit", &reader_exit),
+        ("replies_checked", &(args.round_trips + 3)),
+        (
+            "round_trip_median_us",
+            &format!("{:.2}", median.as_secs_f64() * 1e6),
+        ),
+    ]);
     Ok(())
 }
 
-fn main() -> anyhow::Result<()> {
-    // Python's `if __name__ == "__main__":`.
-    if let Some(role) = child::role() {
-        // First of all: if the parent dies, so do we (no orphans).
-        child::die_with_parent()?;
-        return match role.as_str() {
-            READER_ROLE => pipe_reader(),
-            SERVER_ROLE => pipe_server(),
-            _ => Err(child::ChildError::UnknownRole(role).into()),
-        };
-    }
-    let args = Args::parse();
+fn main() -> std::process::ExitCode {
     shared::output::start();
-    one_way(args.notes)?;
-    duplex(args.round_trips)
+    let args = Args::parse();
+    // Python's `if __name__ == "__main__":` a re-executed child has a role.
+    let result = match child::role().as_deref() {
+        Some(role) => child::die_with_parent()
+            .map_err(Into::into)
+            .and_then(|()| match role {
+                READER_ROLE => pipe_reader(args.notes),
+                SERVER_ROLE => pipe_server(),
+                other => Err(child::ChildError::UnknownRole(other.into()).into()),
+            }),
+        None => parent(&args),
+    };
+    child::exit_code(result)
 }
