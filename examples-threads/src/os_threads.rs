@@ -167,6 +167,19 @@ pub fn thread_count_settled(expected: usize) -> Result<usize, OsInfoError> {
     }
 }
 
+/// Waits (up to `deadline`) until thread `tid` is gone from `/proc`; true if
+/// it went. A joined thread leaves a moment after `join` returns.
+pub fn wait_until_gone(tid: u32, deadline: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < deadline {
+        match thread_info(tid) {
+            Err(OsInfoError::Io { source, .. }) if thread_is_gone(&source) => return true,
+            _ => std::thread::sleep(Duration::from_millis(1)),
+        }
+    }
+    false
+}
+
 /// Did this read fail only because the thread exited meanwhile? Opening a
 /// gone thread's directory gives ENOENT; reading the `status` of one that
 /// exits after the open gives ESRCH ("No such process").

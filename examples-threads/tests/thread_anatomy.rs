@@ -16,6 +16,8 @@ fn parked_hilo_is_waiting_and_switches_grow() {
     assert_eq!(run.get("state_waiting"), "S", "{run}");
     // Computing, it is running or ready: R (Linux does not tell them apart).
     assert_eq!(run.get("state_computing"), "R", "{run}");
+    // Joined, it is gone from the kernel's list (the notes' "closed").
+    assert_eq!(run.get("state_after_join"), "gone", "{run}");
     // Each of the 10 sleeps blocks the hilo once: at least 10 switches.
     assert!(run.int("voluntary_switches") >= 10, "{run}");
     // The kernel knows the name given with Builder::name.

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 use examples_threads::os_threads::{
-    current_tid, my_voluntary_switches, thread_info, wait_for_state,
+    current_tid, my_voluntary_switches, thread_info, wait_for_state, wait_until_gone,
 };
 use shared::output::{line, results, say};
 
@@ -122,6 +122,11 @@ fn main() -> anyhow::Result<()> {
         "cambio de contexto: {grew} voluntary switches during {} short sleeps",
         args.sleeps
     ));
+    let gone = wait_until_gone(tid, Duration::from_secs(5));
+    let after = if gone { "gone" } else { "still listed" };
+    say(format!(
+        "finally, after join: {after} from /proc/{pid}/task (the notes' state \"closed\")"
+    ));
 
     line("");
     line(format!(
@@ -136,6 +141,7 @@ fn main() -> anyhow::Result<()> {
         ("state_computing", &running.state),
         ("sleeps", &args.sleeps),
         ("voluntary_switches", &grew),
+        ("state_after_join", &after),
     ]);
     Ok(())
 }
