@@ -56,7 +56,7 @@ use anyhow::{bail, ensure};
 use clap::Parser;
 use examples_processes::child::{Child, Exit, say_from_fork};
 use examples_processes::shmem::{Array, Locked, Value};
-use shared::output::{heading, line, say};
+use shared::output::{heading, line, results, say};
 use shared::timing::format_duration;
 
 #[derive(Parser, Debug)]
@@ -282,7 +282,7 @@ fn run_until_shown(way: Way, args: &Args) -> anyhow::Result<Row> {
     }
 }
 
-fn value_and_array() -> anyhow::Result<()> {
+fn value_and_array() -> anyhow::Result<(f64, Vec<i32>)> {
     heading("1. Value('d') and Array('i') written by a child, read by the parent");
     let num = Value::new(0.0f64)?;
     let arr = Array::<i32>::from_slice(&(0..10).collect::<Vec<i32>>())?;
@@ -307,13 +307,13 @@ fn value_and_array() -> anyhow::Result<()> {
         num.get(),
         arr.to_vec()
     ));
-    Ok(())
+    Ok((num.get(), arr.to_vec()))
 }
 
 fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
     shared::output::start();
-    value_and_array()?;
+    let args = Args::parse();
+    let (num, arr) = value_and_array()?;
 
     heading(&format!(
         "2. {} processes each add 1 to one shared counter {} times",
@@ -340,6 +340,7 @@ fn main() -> anyhow::Result<()> {
         ));
     }
     let lost = |way: Way| rows.iter().find(|r| r.way == way).map_or(0, Row::lost);
+    let got = |way: Way| rows.iter().find(|r| r.way == way).map_or(0, |r| r.got);
     line("");
     for row in &rows {
         say(format!("{}: lost {}", row.way.label(), row.lost()));
@@ -358,6 +359,18 @@ fn main() -> anyhow::Result<()> {
         lost(Way::SharedLock)
     ));
     line("an indivisible update, or a lock that every process really shares.");
+    let arr: Vec<String> = arr.iter().map(i32::to_string).collect();
+    results(&[
+        ("num", &num),
+        ("arr", &arr.join(",")),
+        ("expected", &(args.processes * args.iterations)),
+        ("lost_no_lock", &lost(Way::NoLock)),
+        ("lost_std_mutex", &lost(Way::StdMutex)),
+        ("lost_atomic", &lost(Way::Atomic)),
+        ("lost_shared_lock", &lost(Way::SharedLock)),
+        ("got_atomic", &got(Way::Atomic)),
+        ("got_shared_lock", &got(Way::SharedLock)),
+    ]);
     ensure!(
         lost(Way::Atomic) == 0 && lost(Way::SharedLock) == 0,
         "an update was lost under an atomic or a lock: that is a bug"
