@@ -1,20 +1,24 @@
 //! examples-processes: procesos in Rust, beside the notes' Python multiprocessing.
 //!
 //! The binaries in `src/bin` are the examples; this library holds what they
-//! share: starting and reaping children ([`child`]), a process pool
-//! ([`pool`]), a Manager-style process server ([`manager`]), shared memory
-//! with a cross-process lock ([`shmem`]), serialised values framed on a pipe
-//! or socket ([`wire`]), a cotyledon-style supervisor ([`supervisor`]) and
-//! the process-hygiene checks the tests use ([`hygiene`]).
+//! share: the one process harness ([`child`]: roles of a re-executed child,
+//! die-with-parent, signals, the shutdown `Event`, deadlines, temp paths),
+//! a process pool ([`pool`]), a Manager-style process server ([`manager`]),
+//! shared memory with a cross-process lock ([`shmem`]), a file mapped into
+//! two processes ([`mapped`]), the FIFO's open/read traps ([`fifo`]),
+//! serialised values framed on a pipe or socket ([`wire`]), a
+//! cotyledon-style supervisor ([`supervisor`]) and the process-hygiene
+//! checks the tests use ([`hygiene`]).
 //!
 //! Every module forbids `unsafe` (`#![forbid(unsafe_code)]` at its top)
-//! except two, which say why at theirs: [`child`] (`fork` and `_exit`) and
-//! [`shmem`] (raw pointers into a shared mapping).
+//! except three, which say why at theirs: [`child`] (`fork` and `_exit`),
+//! [`shmem`] and [`mapped`] (raw pointers into a shared mapping).
 
 pub mod child;
 pub mod fifo;
 pub mod hygiene;
 pub mod manager;
+pub mod mapped;
 pub mod pool;
 pub mod shmem;
 pub mod supervisor;

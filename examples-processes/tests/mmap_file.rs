@@ -7,11 +7,9 @@
 
 mod common;
 
-use assert_cmd::Command;
 use common::{ReapOnExit, empty_dir, entries};
 use examples_processes::hygiene::{become_subreaper, leftover_children, reap_all_children};
-use predicates::prelude::*;
-use shared::testing::number_after;
+use shared::testing::run;
 use std::time::Duration;
 
 #[test]
@@ -23,34 +21,19 @@ fn the_reader_sees_the_writers_bytes_and_the_file_is_removed() {
     // Unique per run, so an old file's bytes could not pass for these.
     let message = format!("hola mmap {}", std::process::id());
 
-    let out = Command::new(env!("CARGO_BIN_EXE_mmap_file"))
-        .args(["--message", &message, "--size", "4096"])
-        .arg("--dir")
-        .arg(&dir)
-        .timeout(Duration::from_secs(30))
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(format!(
-            "reader saw {} bytes in its own mapping: {message:?}",
-            message.len()
-        )))
-        .stdout(predicate::str::contains(
-            "read(2) of the file gives the same bytes: yes",
-        ))
-        .stdout(predicate::str::contains(
-            "reader saw the writer's bytes: yes",
-        ))
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8_lossy(&out);
-    let writer = number_after(&out, "the writer proceso (pid").expect("writer pid");
-    let reader_line = out
-        .lines()
-        .find(|l| l.starts_with("(pid"))
-        .unwrap_or_default();
-    let reader = number_after(reader_line, "(pid").expect("reader pid");
-    assert_ne!(writer, reader, "two different procesos:\n{out}");
+    let dir_arg = format!("--dir={}", dir.display());
+    const BIN: &str = env!("CARGO_BIN_EXE_mmap_file");
+
+    let ok = run(BIN, &["--message", &message, "--size", "4096", &dir_arg]).success();
+    assert_eq!(ok.int("bytes"), message.len() as i64, "{ok}");
+    assert_eq!(ok.get("reader_saw_message"), "true", "{ok}");
+    assert_eq!(ok.get("file_same"), "true", "{ok}");
+    assert_eq!(ok.get("file_removed"), "true", "{ok}");
+    assert_ne!(
+        ok.int("writer_pid"),
+        ok.int("reader_pid"),
+        "two procesos:\n{ok}"
+    );
     assert!(
         entries(&dir).is_empty(),
         "temp file left: {:?}",
@@ -59,44 +42,32 @@ fn the_reader_sees_the_writers_bytes_and_the_file_is_removed() {
 
     // A message that starts with '-' reaches the writer as text, not as a
     // flag of the re-executed child.
-    Command::new(env!("CARGO_BIN_EXE_mmap_file"))
-        .arg("--message=--hola")
-        .arg("--dir")
-        .arg(&dir)
-        .timeout(Duration::from_secs(30))
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "reader saw 6 bytes in its own mapping: \"--hola\"",
-        ));
+    let dash = run(BIN, &["--message=--hola", &dir_arg]).success();
+    assert_eq!(dash.int("bytes"), 6, "{dash}");
+    assert_eq!(dash.get("reader_saw_message"), "true", "{dash}");
 
     // A message that cannot fit is refused by the parent, before any file
     // or child exists.
-    Command::new(env!("CARGO_BIN_EXE_mmap_file"))
-        .args(["--message", &"x".repeat(100), "--size", "64"])
-        .arg("--dir")
-        .arg(&dir)
-        .timeout(Duration::from_secs(30))
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains(
-            "the message (100 bytes) does not fit in the mapping (56 bytes",
-        ))
-        .stderr(predicate::str::contains("panicked").not())
-        .stdout(predicate::str::contains("created").not());
+    let long = "x".repeat(100);
+    let too_big = run(BIN, &["--message", &long, "--size", "64", &dir_arg]);
+    assert!(!too_big.status.success(), "{too_big}");
+    assert!(
+        too_big
+            .stderr
+            .contains("the message (100 bytes) does not fit"),
+        "{too_big}"
+    );
+    assert!(!too_big.stderr.contains("panicked") && !too_big.stdout.contains("created"));
 
-    // Error path: the writer fails, the reader reports it, and the temp
-    // file is still removed.
-    Command::new(env!("CARGO_BIN_EXE_mmap_file"))
-        .arg("--writer-fails")
-        .arg("--dir")
-        .arg(&dir)
-        .timeout(Duration::from_secs(30))
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains("the writer ended (exit code 1)"))
-        .stderr(predicate::str::contains("panicked").not())
-        .stdout(predicate::str::contains("temp file removed"));
+    // Error path: the writer fails, the reader reports it at once, and the
+    // temp file is still removed.
+    let fails = run(BIN, &["--writer-fails", &dir_arg]);
+    assert!(!fails.status.success(), "{fails}");
+    assert!(
+        fails.stderr.contains("the writer ended (exit code 1)"),
+        "{fails}"
+    );
+    assert!(!fails.stderr.contains("panicked"), "{fails}");
     assert!(
         entries(&dir).is_empty(),
         "temp file left: {:?}",
