@@ -78,22 +78,23 @@ pub fn hilos<T: Send>(
     })
 }
 
-/// Starts one hilo per job (`<prefix>-<i>`) and waits at most `deadline`
-/// for all of them to finish. Returns whether they did. Hilos still
-/// blocked at the deadline are left as they are (a deadlock cannot be
-/// undone from outside); they end with the process.
+/// Starts `n` hilos (`<prefix>-<i>`, each running `job(i)`) and waits at
+/// most `deadline` for all of them to finish. Returns whether they did.
+/// Hilos still blocked at the deadline are left as they are (a deadlock
+/// cannot be undone from outside); they end with the process.
 pub fn finish_within(
     prefix: &str,
-    jobs: Vec<Box<dyn FnOnce() + Send>>,
+    n: usize,
     deadline: std::time::Duration,
+    job: impl Fn(usize) + Send + Sync + 'static,
 ) -> io::Result<bool> {
-    let handles = jobs
-        .into_iter()
-        .enumerate()
-        .map(|(i, job)| {
+    let job = std::sync::Arc::new(job);
+    let handles = (0..n)
+        .map(|i| {
+            let job = std::sync::Arc::clone(&job);
             thread::Builder::new()
                 .name(format!("{prefix}-{i}"))
-                .spawn(job)
+                .spawn(move || job(i))
         })
         .collect::<io::Result<Vec<_>>>()?;
     let until = std::time::Instant::now() + deadline;
