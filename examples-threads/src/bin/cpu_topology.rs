@@ -57,13 +57,14 @@ mod lesson {
         sched_setaffinity(Pid::from_raw(0), &only)
     }
 
-    /// The CPU the calling hilo was on at each sample during `span`. It works
-    /// 0.3 ms, then sleeps 0.2 ms: each wake-up is a moment the scheduler may
-    /// place it on another CPU.
+    /// The CPU the calling hilo was on at each sample during `span` (and at
+    /// least 25 samples: on a busy machine a hilo may get few turns; 10 s at
+    /// most). It works 0.3 ms, then sleeps 0.2 ms: each wake-up is a moment
+    /// the scheduler may place it on another CPU.
     pub fn cpus_seen(span: Duration) -> nix::Result<Vec<usize>> {
         let mut seen = Vec::new();
-        let until = Instant::now() + span;
-        while Instant::now() < until {
+        let (start, cap) = (Instant::now(), span + Duration::from_secs(10));
+        while (start.elapsed() < span || seen.len() < 25) && start.elapsed() < cap {
             seen.push(sched_getcpu()?);
             let busy = Instant::now();
             while busy.elapsed() < Duration::from_micros(300) {
