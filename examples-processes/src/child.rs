@@ -525,11 +525,16 @@ impl Child {
         }
     }
 
-    /// Python's `p.join(timeout)`, for a parent: waits at most `limit` for
-    /// the child to end and reaps it; on timeout kills and reaps it and
-    /// returns [`ChildError::TimedOut`]. If a stop signal comes meanwhile
-    /// ([`stop_on_signals`]), kills and reaps it at once and returns
-    /// [`ChildError::Interrupted`]. Either way it is reaped.
+    /// A join with a deadline that never leaves a child behind: waits at
+    /// most `limit` for the child to end and reaps it; on timeout kills and
+    /// reaps it and returns [`ChildError::TimedOut`]. If a stop signal comes
+    /// meanwhile ([`stop_on_signals`]), kills and reaps it at once and
+    /// returns [`ChildError::Interrupted`].
+    ///
+    /// Not Python's `p.join(timeout)`: that one only stops waiting, and the
+    /// child goes on running (`p.exitcode` is still `None`; the caller then
+    /// decides, e.g. `p.terminate()`). [`Child::wait_timeout`] is that join;
+    /// this one is `p.join(timeout)` followed by `p.kill()` and `p.join()`.
     pub fn join(&mut self, limit: Duration) -> Result<Exit, ChildError> {
         match self.poll_wait(limit, true) {
             Err(stopped @ (ChildError::TimedOut { .. } | ChildError::Interrupted { .. })) => {

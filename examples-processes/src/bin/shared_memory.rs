@@ -310,9 +310,12 @@ fn value_and_array() -> anyhow::Result<(f64, Vec<i32>)> {
     Ok((num.get(), arr.to_vec()))
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     shared::output::start();
-    let args = Args::parse();
+    examples_processes::child::exit_code(run(&Args::parse()))
+}
+
+fn run(args: &Args) -> anyhow::Result<()> {
     let (num, arr) = value_and_array()?;
 
     heading(&format!(
@@ -321,7 +324,7 @@ fn main() -> anyhow::Result<()> {
     ));
     let mut rows = Vec::new();
     for way in Way::ALL {
-        rows.push(run_until_shown(way, &args)?);
+        rows.push(run_until_shown(way, args)?);
     }
     line("");
     line(format!(

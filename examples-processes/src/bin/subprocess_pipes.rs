@@ -215,20 +215,21 @@ fn parent(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn main() -> anyhow::Result<ExitCode> {
+fn main() -> ExitCode {
     shared::output::start();
     let args = Args::parse();
-    match child::role().as_deref() {
+    // Python's `if __name__ == "__main__"`: a re-executed child has a role.
+    let result = match child::role().as_deref() {
         Some(SERVER) => child::die_with_parent()
             .map_err(Into::into)
-            .and_then(|()| serve())?,
-        Some(other) => anyhow::bail!(child::ChildError::UnknownRole(other.into())),
+            .and_then(|()| serve()),
+        Some(other) => Err(child::ChildError::UnknownRole(other.into()).into()),
         None => {
             heading("subprocess: a child over pipes, serde in place of pickle (notes 004)");
-            parent(&args)?;
+            parent(&args)
         }
-    }
-    Ok(ExitCode::SUCCESS)
+    };
+    child::exit_code(result)
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use examples_processes::child;
 use examples_processes::supervisor::{
     Knobs, ServiceManager, StopReason, WorkerContext, WorkerEnd, WorkerIdentity, faulty_printer,
     run_worker,
@@ -74,7 +75,7 @@ fn printer(context: &WorkerContext, interval: Duration, plain_sleep: bool) {
     say_as(&me, "shutdown flag seen: leaving run()");
 }
 
-fn worker(me: WorkerIdentity, args: &Args) -> anyhow::Result<ExitCode> {
+fn worker(me: WorkerIdentity, args: &Args) -> anyhow::Result<()> {
     let name = me.process_name();
     let interval = Duration::from_millis(args.interval_ms);
     // The tests' and failure demos' misbehaving workers (hidden flags) live in the library.
@@ -86,16 +87,27 @@ fn worker(me: WorkerIdentity, args: &Args) -> anyhow::Result<ExitCode> {
     if end == WorkerEnd::Finished {
         say_as(&name, "exiting");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
-fn main() -> anyhow::Result<ExitCode> {
+fn main() -> ExitCode {
     shared::output::start();
     let args = Args::parse();
     // "spawn": the master runs this binary again with a role; ask first.
-    if let Some(me) = WorkerIdentity::from_env()? {
-        return worker(me, &args);
-    }
+    let result = match WorkerIdentity::from_env() {
+        // A worker that left through its shutdown flag after SIGTERM did
+        // what was asked: exit code 0 (not 143), which the master counts.
+        Ok(Some(me)) => match worker(me, &args) {
+            Ok(()) => return ExitCode::SUCCESS,
+            failed => failed,
+        },
+        Ok(None) => master(&args),
+        Err(error) => Err(error.into()),
+    };
+    child::exit_code(result)
+}
+
+fn master(args: &Args) -> anyhow::Result<()> {
     if let Err(message) = args.knobs.check(args.workers) {
         anyhow::bail!(message);
     }
@@ -147,5 +159,9 @@ fn main() -> anyhow::Result<ExitCode> {
         ("stop_ms", &outcome.stop_took.as_millis()),
         ("leftovers", &outcome.leftovers),
     ]);
-    Ok(ExitCode::from(outcome.exit_code() as u8))
+    // 130 after SIGINT: the shell's convention for "stopped by Ctrl-C".
+    if outcome.exit_code() != 0 {
+        std::process::exit(outcome.exit_code());
+    }
+    Ok(())
 }
