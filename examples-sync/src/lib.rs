@@ -69,7 +69,7 @@ pub const EXAMPLES: &[Example] = &[
     Example {
         name: "rlock",
         notes: "004 RLock",
-        shows: "a re-entrant lock taken again by its owner (recursion); other hilos still wait; what it costs",
+        shows: "a re-entrant lock taken again by its owner (recursion); other hilos still wait; why std's Mutex cannot re-enter",
         figures: false,
     },
     Example {
@@ -99,13 +99,13 @@ pub const EXAMPLES: &[Example] = &[
     Example {
         name: "condition",
         notes: "004 Condition (\"proveedor y cliente\")",
-        shows: "a bounded buffer written as one Mutex + one Condvar (wait, notify_all), then the library's queue beside it",
+        shows: "a bounded buffer written as one Mutex + one Condvar (wait, notify_all), the library's queue beside it; notify_one deadlocking",
         figures: false,
     },
     Example {
         name: "barrier",
         notes: "004 barreras",
-        shows: "hilos meet at a Barrier: nobody starts phase 2 before all finish phase 1",
+        shows: "hilos meet at a Barrier: nobody starts phase 2 before all finish phase 1; one leader per round",
         figures: false,
     },
     Example {
