@@ -151,12 +151,16 @@ fn timed_out(e: &io::Error) -> bool {
     )
 }
 
-/// Reads with a deadline for the whole line, not for each read: every read
-/// waits at most until `deadline`, so a byte every second does not keep it
-/// open.
+/// Reads with a deadline for the whole line, not for each read: a read
+/// waits at most about until `deadline`, so a byte every second does not
+/// keep the connection. The socket's timeout is changed only when it is
+/// well over the time left (a setsockopt per read would cost a system call
+/// per line), so a read may overshoot the deadline by up to a third of it.
 struct DeadlineReader<'a> {
     stream: &'a TcpStream,
     deadline: Instant,
+    /// The read timeout set on the socket now.
+    set: Option<Duration>,
 }
 
 impl<'a> DeadlineReader<'a> {
@@ -164,18 +168,28 @@ impl<'a> DeadlineReader<'a> {
         DeadlineReader {
             stream,
             deadline: Instant::now() + idle,
+            set: None,
         }
     }
 }
 
 impl Read for DeadlineReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(io::ErrorKind::TimedOut.into());
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            if self.set.is_none_or(|set| left < set * 3 / 4) {
+                self.stream.set_read_timeout(Some(left))?;
+                self.set = Some(left);
+            }
+            match self.stream.read(buf) {
+                // The timeout set earlier ran out, the deadline has not: again.
+                Err(e) if timed_out(&e) => self.set = None,
+                other => return other,
+            }
         }
-        self.stream.set_read_timeout(Some(left))?;
-        self.stream.read(buf)
     }
 }
 

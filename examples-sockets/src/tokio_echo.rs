@@ -17,7 +17,7 @@ use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tokio::time::{Instant, timeout, timeout_at};
+use tokio::time::{Instant, timeout};
 
 use crate::framing::{FrameError, read_line_async};
 use crate::server::{BUSY, Closed, Limits, Stats};
@@ -92,28 +92,31 @@ async fn echo_lines(
     let (reader, mut writer) = stream.split();
     let mut reader = BufReader::with_capacity(16 * 1024, reader);
     let mut line = Vec::new();
+    // One timer per connection, pushed back after each line: a whole line
+    // must arrive (and then its echo leave) within `idle`; a slowloris gets
+    // no more. (A new `timeout` per line would register a timer per line.)
+    let idle = tokio::time::sleep(limits.idle);
+    tokio::pin!(idle);
     loop {
-        // A whole line must arrive within `idle`: a slowloris gets no more.
-        let deadline = Instant::now() + limits.idle;
         let read = tokio::select! {
-            read = timeout_at(deadline, read_line_async(&mut reader, limits.max_line, &mut line)) => read,
+            read = read_line_async(&mut reader, limits.max_line, &mut line) => read,
+            _ = &mut idle => return Closed::Idle,
             _ = stop.wait_for(|stop| *stop) => return Closed::Done,
         };
         match read {
-            Err(_elapsed) => return Closed::Idle,
-            Ok(Ok(0)) => return Closed::Done,
-            Ok(Ok(_)) => {}
-            Ok(Err(FrameError::LineTooLong { max })) => {
+            Ok(0) => return Closed::Done,
+            Ok(_) => {}
+            Err(FrameError::LineTooLong { max }) => {
                 let message = format!("ERR line over {max} bytes\n");
                 let _ = timeout(limits.idle, writer.write_all(message.as_bytes())).await;
                 return Closed::TooLong;
             }
-            Ok(Err(_)) => return Closed::Error,
+            Err(_) => return Closed::Error,
         }
-        match timeout(limits.idle, writer.write_all(&line)).await {
-            Err(_elapsed) => return Closed::Idle,
-            Ok(Err(_)) => return Closed::Error,
-            Ok(Ok(())) => {}
+        idle.as_mut().reset(Instant::now() + limits.idle);
+        tokio::select! {
+            written = writer.write_all(&line) => if written.is_err() { return Closed::Error },
+            _ = &mut idle => return Closed::Idle,
         }
         stats
             .lines
