@@ -152,7 +152,7 @@ pub fn my_voluntary_switches() -> u64 {
         .map_or(0, |t| t.voluntary_switches)
 }
 
-/// The thread count, read again for up to 5 s (a loaded machine is slow to reap) until it is at most
+/// The thread count, read again for up to 5 s until it is at most
 /// `expected`. `join` returns as soon as the hilo's code has finished (the
 /// kernel clears the word join waits on early in the thread's exit); the
 /// kernel drops it from the `Threads:` count a moment later.
