@@ -1,36 +1,24 @@
 //! Cola entre procesos: a producer proceso and a consumer proceso, shut down by a sentinel.
 //!
-//! Ports: notes 000, "Queue" ("Cola de objetos"), and 003, "`Queue`" (a
-//! queue handed to a `Process`, `put` in one process, `get` in the other).
-//!
-//! Python:
+//! Ports: notes 000, "Queue" ("Cola de objetos"), and 003, "Queue". Python:
 //! ```python
 //! def producer(queue):
-//!     for item in range(10):
-//!         queue.put(item)
+//!     for item in range(10): queue.put(item)
 //!     queue.put(None)                  # the sentinel: "no more items"
-//!
 //! def consumer(queue):
-//!     while (item := queue.get()) is not None:
-//!         print(item)
-//!
+//!     while (item := queue.get()) is not None: print(item)
 //! if __name__ == "__main__":
 //!     queue = multiprocessing.Queue()
-//!     p = Process(target=producer, args=(queue,))
-//!     c = Process(target=consumer, args=(queue,))
+//!     p = Process(target=producer, args=(queue,)); c = Process(target=consumer, args=(queue,))
 //!     p.start(); c.start(); p.join(); c.join()
 //! ```
-//! Rust: the queue is an ipc-channel, `(IpcSender, IpcReceiver)`: messages
-//! serialised with serde (postcard) over a Unix socket. The parent creates
-//! it and *moves* each end into a child, which is this binary re-executed
-//! with a role: the sender to the producer, the receiver to the consumer.
-//! Moving matters: the parent keeps no copy, so when the producer's sender
-//! is gone the consumer's `recv` reports "disconnected" instead of waiting
-//! forever. The sentinel is a variant of the message enum,
-//! `Message::Done`, where Python sends `None`.
-//!
-//! One producer, one consumer: the channel is FIFO, so every item arrives
-//! once, in order. The two children's lines share the parent's clock.
+//! Rust: the queue is an ipc-channel, `(IpcSender, IpcReceiver)`: serde
+//! messages over a Unix socket. The parent *moves* each end into a child
+//! (this binary again, with a role): it keeps no copy, so when the
+//! producer's sender is gone the consumer's `recv` says "disconnected"
+//! instead of waiting forever. The sentinel is `Message::Done`, Python's
+//! `None`. One producer, one consumer: the channel is FIFO, so every item
+//! arrives once, in order.
 //!
 //! Run: cargo run -p examples-processes --bin process_queue -- --items 1000 --quiet
 #![forbid(unsafe_code)]
