@@ -106,3 +106,17 @@ pub fn finish_within(
     }
     Ok(false)
 }
+
+/// Yields until `ready()` or until `timeout` has passed; returns `ready()`.
+/// For "is that hilo asleep yet?" checks, so an example never guesses with
+/// a sleep and never waits forever.
+pub fn wait_until(timeout: std::time::Duration, ready: impl Fn() -> bool) -> bool {
+    let until = std::time::Instant::now() + timeout;
+    while !ready() {
+        if std::time::Instant::now() >= until {
+            return ready();
+        }
+        thread::yield_now();
+    }
+    true
+}

@@ -27,9 +27,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, ensure};
 use clap::Parser;
-use examples_sync::Event;
+use examples_sync::{Event, harness};
 use shared::output::{self, heading, say};
 
 #[derive(Parser)]
@@ -49,150 +48,104 @@ struct Args {
     timeout_ms: u64,
 }
 
-/// Waits (with a deadline) until `n` hilos are asleep on `event`, so the
-/// demonstration does not depend on guessing with a sleep.
+/// Waits (at most 10 s) until `n` hilos are asleep on `event`: no guessing with a sleep.
 fn until_waiting(event: &Event, n: usize) -> anyhow::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while event.waiters() < n {
-        ensure!(Instant::now() < deadline, "the waiters never went to sleep");
-        thread::yield_now();
-    }
+    let asleep = harness::wait_until(Duration::from_secs(10), || event.waiters() >= n);
+    anyhow::ensure!(asleep, "the waiters never went to sleep");
     Ok(())
-}
-
-/// Part 1: `waiters` hilos wait; one set wakes them all. Returns how many
-/// woke, whether all woke after the set, and the spread of their wake-ups.
-fn wake_everyone(waiters: usize, delay: Duration) -> anyhow::Result<(usize, bool, Duration)> {
-    let event = Event::new();
-    let (tx, rx) = mpsc::channel();
-    thread::scope(|s| {
-        for id in 0..waiters {
-            let (event, tx) = (&event, tx.clone());
-            thread::Builder::new()
-                .name(format!("hilo-{id}"))
-                .spawn_scoped(s, move || {
-                    event.wait();
-                    let woke = Instant::now();
-                    say("woke up: the event is set");
-                    let _ = tx.send(woke);
-                })
-                .context("the OS refused to start a thread")?;
-        }
-        drop(tx);
-        until_waiting(&event, waiters)?;
-        say(format!(
-            "main: {waiters} hilos asleep on the event; setting it in {} ms",
-            delay.as_millis()
-        ));
-        thread::sleep(delay);
-        let set_at = Instant::now();
-        event.set();
-        let wakes: Vec<Instant> = rx.iter().collect();
-        let all_after = wakes.iter().all(|&w| w >= set_at);
-        let first = wakes.iter().min().copied().unwrap_or(set_at);
-        let last = wakes.iter().max().copied().unwrap_or(set_at);
-        Ok((wakes.len(), all_after, last - first))
-    })
-}
-
-/// Part 3: hilos waiting with a timeout, then set() and an immediate
-/// clear(). Returns how many saw the pulse.
-fn pulse(waiters: usize) -> anyhow::Result<usize> {
-    let event = Event::new();
-    thread::scope(|s| {
-        let handles: Vec<_> = (0..waiters)
-            .map(|_| s.spawn(|| event.wait_timeout(Duration::from_secs(10))))
-            .collect();
-        until_waiting(&event, waiters)?;
-        event.set();
-        event.clear();
-        say(format!(
-            "set() then clear() at once; is_set now: {}",
-            event.is_set()
-        ));
-        let woke = handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or(false))
-            .filter(|&w| w)
-            .count();
-        Ok(woke)
-    })
 }
 
 fn main() -> anyhow::Result<()> {
     output::start();
     let args = Args::parse();
-    let waiters = args.waiters;
-    let timeout = Duration::from_millis(args.timeout_ms);
+    let (n, timeout) = (args.waiters, Duration::from_millis(args.timeout_ms));
 
     heading("1. Many hilos wait; one set() wakes them all (wake order varies)");
-    let (woken, all_after, spread) = wake_everyone(waiters, Duration::from_millis(args.delay_ms))?;
-    say(format!("woken: {woken} of {waiters}"));
-    say(format!(
-        "all woke after set: {}",
-        if all_after { "yes" } else { "no (WRONG)" }
-    ));
-    say(format!("first to last wake-up: {} µs", spread.as_micros()));
+    let ready = Event::new();
+    let (tx, rx) = mpsc::channel();
+    let set_at = thread::scope(|s| -> anyhow::Result<Instant> {
+        for i in 0..n {
+            let (ready, tx) = (&ready, tx.clone());
+            thread::Builder::new()
+                .name(format!("hilo-{i}"))
+                .spawn_scoped(s, move || {
+                    ready.wait(); // Python: ready.wait()
+                    say("woke up: the event is set");
+                    tx.send(Instant::now()).unwrap();
+                })?;
+        }
+        until_waiting(&ready, n)?;
+        say(format!(
+            "main: {n} hilos asleep on the event; setting it in {} ms",
+            args.delay_ms
+        ));
+        thread::sleep(Duration::from_millis(args.delay_ms));
+        let set_at = Instant::now();
+        ready.set(); // every waiter wakes
+        Ok(set_at)
+    })?;
+    drop(tx);
+    let wakes: Vec<Instant> = rx.iter().collect();
+    let all_after = wakes.iter().all(|&w| w >= set_at);
+    let spread = wakes
+        .iter()
+        .max()
+        .zip(wakes.iter().min())
+        .map_or(Duration::ZERO, |(l, f)| *l - *f);
 
-    heading("2. wait with a timeout");
+    heading("2. wait with a timeout returns a value");
     let event = Event::new();
     let started = Instant::now();
-    let unset = event.wait_timeout(timeout);
+    let unset = event.wait_timeout(timeout); // Python: event.wait(timeout=...) -> False
     let unset_ms = started.elapsed().as_millis();
-    say(format!(
-        "wait_timeout({} ms) on an unset event returned {unset} after {} ms",
-        timeout.as_millis(),
-        unset_ms
-    ));
     event.set();
-    let started = Instant::now();
     let set = event.wait_timeout(timeout);
-    say(format!(
-        "wait_timeout({} ms) on a set event returned {set} after {} µs",
-        timeout.as_millis(),
-        started.elapsed().as_micros()
-    ));
     event.clear();
     let cleared = event.wait_timeout(timeout);
     say(format!(
-        "after clear(): is_set {}, wait_timeout returned {cleared}",
-        event.is_set()
+        "unset: {unset} after {unset_ms} ms; set: {set} at once; after clear(): {cleared}"
     ));
 
     heading("3. A pulse: set() then clear() still wakes those already waiting");
-    let pulsed = pulse(waiters.min(4))?;
-    say(format!("pulse woke: {pulsed} of {}", waiters.min(4)));
+    let pulse_waiters = n.min(4);
+    let pulse = Event::new();
+    let pulsed = thread::scope(|s| -> anyhow::Result<usize> {
+        let handles: Vec<_> = (0..pulse_waiters)
+            .map(|_| s.spawn(|| pulse.wait_timeout(Duration::from_secs(10))))
+            .collect();
+        until_waiting(&pulse, pulse_waiters)?;
+        pulse.set();
+        pulse.clear();
+        Ok(handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .filter(|&w| w)
+            .count())
+    })?;
+    say(format!(
+        "set() then clear() at once: {pulsed} of {pulse_waiters} waiters woke"
+    ));
 
-    let pulse_waiters = waiters.min(4);
     output::line("");
-    if woken == waiters && all_after {
-        output::line(format!(
-            "What you saw: one set() woke all {waiters} waiting hilos, first to last within {} µs;",
-            spread.as_micros()
-        ));
-    } else {
-        output::line(format!(
-            "What you saw: one set() woke only {woken} of {waiters} waiting hilos (WRONG);"
-        ));
-    }
     output::line(format!(
-        "a timed wait on an unset event returned {unset} after its timeout, on a set one {set}"
+        "What you saw: one set() woke {} of {n} waiting hilos{}, first to last within {} µs;",
+        wakes.len(),
+        if all_after && wakes.len() == n {
+            ""
+        } else {
+            " (WRONG)"
+        },
+        spread.as_micros()
     ));
     output::line(format!(
-        "at once; after clear() a wait returned {cleared} again."
+        "a timed wait returned {unset} on an unset event after its timeout, {set} on a set one,"
     ));
-    if pulsed == pulse_waiters {
-        output::line(format!(
-            "A set() then clear() still woke all {pulse_waiters} hilos already waiting: the clear did not take it back from them."
-        ));
-    } else {
-        output::line(format!(
-            "A set() then clear() woke only {pulsed} of {pulse_waiters} hilos waiting (WRONG)."
-        ));
-    }
+    output::line(format!(
+        "{cleared} after clear(); a set() then clear() still woke {pulsed} of {pulse_waiters} waiting hilos."
+    ));
     output::results(&[
-        ("waiters", &waiters),
-        ("woken", &woken),
+        ("waiters", &n),
+        ("woken", &wakes.len()),
         ("all_after_set", &all_after),
         ("unset_wait", &unset),
         ("unset_wait_ms", &unset_ms),

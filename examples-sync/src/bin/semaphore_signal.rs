@@ -20,14 +20,13 @@
 //!      cargo run -p examples-sync --bin semaphore_signal -- --delay-ms 500 --stages 5
 #![forbid(unsafe_code)]
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, ensure};
 use clap::Parser;
-use examples_sync::Semaphore;
+use examples_sync::{Semaphore, harness};
 use shared::output::{self, heading, say};
 
 #[derive(Parser)]
@@ -40,111 +39,8 @@ struct Args {
     #[arg(long, default_value_t = 300, value_name = "0..=10000", value_parser = shared::cli::range(0..=10_000u64))]
     delay_ms: u64,
     /// Hilos in the relay, each woken by the previous one.
-    #[arg(long, default_value_t = 4, value_name = "2..=64", value_parser = shared::cli::range(2..=64u64))]
-    stages: u64,
-}
-
-/// Waits (with a deadline) until a hilo is asleep in `signal.acquire()`,
-/// or has gone through it (`proceeded`, which only a broken semaphore at 0
-/// allows). Returns whether it was found asleep.
-fn until_asleep_or_through(signal: &Semaphore, proceeded: &AtomicBool) -> anyhow::Result<bool> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if signal.waiters() > 0 {
-            return Ok(true);
-        }
-        if proceeded.load(Ordering::SeqCst) {
-            return Ok(false);
-        }
-        ensure!(
-            Instant::now() < deadline,
-            "the waiter neither went to sleep nor went on"
-        );
-        thread::yield_now();
-    }
-}
-
-/// Part 1: one waiter, one signal. Returns (was it asleep in acquire?, did
-/// it proceed before the signal?, after it?, µs from signal to waking).
-fn one_signal(delay: Duration) -> anyhow::Result<(bool, bool, bool, u128)> {
-    let signal = Semaphore::new(0);
-    let proceeded = AtomicBool::new(false);
-    thread::scope(|s| {
-        let waiter = thread::Builder::new()
-            .name("waiter".into())
-            .spawn_scoped(s, || {
-                say("waiting for the signal (semaphore at 0)");
-                signal.acquire().forget();
-                let at = Instant::now();
-                proceeded.store(true, Ordering::SeqCst);
-                say("got the signal, proceeding");
-                at
-            })
-            .context("the OS refused to start a thread")?;
-        // Make sure the waiter really is blocked before going on, so what
-        // follows shows a wake-up, not a waiter that simply came late.
-        let asleep = until_asleep_or_through(&signal, &proceeded)?;
-        say(format!(
-            "main: the waiter is asleep in acquire(): {}",
-            if asleep {
-                "yes"
-            } else {
-                "no, it went through (WRONG)"
-            }
-        ));
-        say(format!("main: preparing for {} ms", delay.as_millis()));
-        thread::sleep(delay);
-        let early = proceeded.load(Ordering::SeqCst);
-        say(format!(
-            "before the signal, the waiter had proceeded: {}",
-            if early { "yes (WRONG)" } else { "no" }
-        ));
-        let sent = Instant::now();
-        signal.release();
-        say("main: signal sent (release)");
-        let woke = waiter
-            .join()
-            .map_err(|_| anyhow::anyhow!("the waiter panicked"))?;
-        let lag = woke.saturating_duration_since(sent).as_micros();
-        // `woke` before `sent` would mean it went on without the signal.
-        let after = woke >= sent;
-        say(format!(
-            "the waiter proceeded after the signal: {} ({lag} µs later)",
-            if after { "yes" } else { "no (WRONG)" }
-        ));
-        Ok((asleep, early, after, lag))
-    })
-}
-
-/// Part 2: a relay. Stage k waits on its own semaphore; when done, it
-/// signals stage k+1. Returns the order in which stages ran.
-fn relay(stages: usize) -> anyhow::Result<Vec<usize>> {
-    let signals: Vec<Semaphore> = (0..stages).map(|_| Semaphore::new(0)).collect();
-    let order = Mutex::new(Vec::new());
-    thread::scope(|s| -> anyhow::Result<()> {
-        // Started last-first on purpose: start order does not decide who runs.
-        for stage in (0..stages).rev() {
-            let (signals, order) = (&signals, &order);
-            thread::Builder::new()
-                .name(format!("stage-{}", stage + 1))
-                .spawn_scoped(s, move || {
-                    signals[stage].acquire().forget();
-                    say(format!("stage {} running", stage + 1));
-                    order
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(stage + 1);
-                    if let Some(next) = signals.get(stage + 1) {
-                        next.release();
-                    }
-                })
-                .context("the OS refused to start a thread")?;
-        }
-        say("main: every stage started (last first); signalling stage 1");
-        signals[0].release();
-        Ok(())
-    })?;
-    Ok(order.into_inner().unwrap_or_else(PoisonError::into_inner))
+    #[arg(long, default_value_t = 4, value_name = "2..=64", value_parser = shared::cli::range(2..=64usize))]
+    stages: usize,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -152,35 +48,78 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
 
     heading("1. One hilo signals another");
-    let (asleep, early, after, lag) = one_signal(Duration::from_millis(args.delay_ms))?;
+    let signal = Semaphore::new(0); // nothing to take: acquire() waits
+    let proceeded = AtomicBool::new(false);
+    let (asleep, early, after, lag) = thread::scope(|s| -> anyhow::Result<_> {
+        let waiter = thread::Builder::new()
+            .name("waiter".into())
+            .spawn_scoped(s, || {
+                say("waiting for the signal (semaphore at 0)");
+                signal.acquire().forget(); // keeps what it took: a signal is consumed
+                proceeded.store(true, SeqCst);
+                say("got the signal, proceeding");
+                Instant::now()
+            })?;
+        // Be sure it is asleep in acquire(), so what follows is a wake-up,
+        // not a waiter that simply came late.
+        harness::wait_until(Duration::from_secs(10), || {
+            signal.waiters() > 0 || proceeded.load(SeqCst)
+        });
+        let asleep = signal.waiters() > 0;
+        say(format!(
+            "main: the waiter is asleep in acquire(): {asleep}; preparing for {} ms",
+            args.delay_ms
+        ));
+        thread::sleep(Duration::from_millis(args.delay_ms));
+        let early = proceeded.load(SeqCst);
+        let sent = Instant::now();
+        signal.release(); // the signal
+        say("main: signal sent (release)");
+        let woke = waiter.join().expect("the waiter panicked");
+        Ok((
+            asleep,
+            early,
+            woke >= sent,
+            woke.saturating_duration_since(sent).as_micros(),
+        ))
+    })?;
 
-    heading("2. A relay: each stage wakes the next");
-    let order = relay(usize::try_from(args.stages)?)?;
-    let shown: Vec<String> = order.iter().map(ToString::to_string).collect();
-    say(format!("order of stages: {}", shown.join(" ")));
+    heading("2. A relay: each stage waits on its own semaphore and signals the next");
+    let signals: Vec<Semaphore> = (0..args.stages).map(|_| Semaphore::new(0)).collect();
+    let order = Mutex::new(Vec::new());
+    thread::scope(|s| {
+        for stage in (0..args.stages).rev() {
+            // Started last-first on purpose: the start order does not decide who runs.
+            let (signals, order) = (&signals, &order);
+            s.spawn(move || {
+                signals[stage].acquire().forget();
+                say(format!("stage {} running", stage + 1));
+                order.lock().unwrap().push(stage + 1);
+                if let Some(next) = signals.get(stage + 1) {
+                    next.release();
+                }
+            });
+        }
+        say("main: every stage started (last first); signalling stage 1");
+        signals[0].release();
+    });
+    let order = order.into_inner().unwrap();
+    let in_order = order.iter().copied().eq(1..=args.stages);
 
-    let in_order = order.iter().copied().eq(1..=usize::try_from(args.stages)?);
     output::line("");
     output::line(format!(
-        "What you saw: the waiter {} for the {} ms main prepared,",
+        "What you saw: the waiter {} for the {} ms main prepared, and went on {lag} µs after the release.",
         if early {
-            "did NOT stay blocked"
+            "did NOT stay blocked (WRONG)"
         } else {
             "stayed blocked"
         },
         args.delay_ms
     ));
-    output::line(format!("and went on {lag} µs after the release."));
     output::line(format!(
-        "The relay ran in the order {}: {}, although its hilos were",
-        shown.join(" "),
-        if in_order {
-            "stage order"
-        } else {
-            "NOT stage order (WRONG)"
-        }
+        "The relay ran in the order {order:?}{}, although its hilos started last-first: the signals decide.",
+        if in_order { "" } else { " (WRONG)" }
     ));
-    output::line("started last-first: the signals, not the start order, decide.");
     output::results(&[
         ("waiter_asleep", &asleep),
         ("proceeded_early", &early),
