@@ -25,13 +25,12 @@
 //!      cargo run -p examples-sync --bin rlock -- --depth 5 --hold-ms 50
 #![forbid(unsafe_code)]
 
-use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Mutex, TryLockError, mpsc};
 use std::thread;
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::Parser;
 use parking_lot::ReentrantMutex;
 use shared::output::{self, heading, say};
@@ -76,87 +75,18 @@ impl Cuenta {
     }
 }
 
-/// Locks once per level, recursing `depth` levels; returns the deepest
-/// number of guards held at once on this thread.
-fn recurse(lock: &ReentrantMutex<RefCell<u32>>, level: u32, depth: u32) -> u32 {
+/// Locks once per level, recursing `depth` levels; returns the most
+/// levels held at once by this hilo (a `Cell`: copied in and out, no borrow).
+fn recurse(lock: &ReentrantMutex<Cell<u32>>, level: u32, depth: u32) -> u32 {
     let guard = lock.lock();
-    {
-        let mut levels = guard.borrow_mut();
-        *levels += 1;
-        // The RefCell borrow ends here, before recursing: keeping it across
-        // the call would make the inner level's borrow_mut panic.
-    }
+    guard.set(guard.get() + 1);
     let deepest = if level < depth {
         recurse(lock, level + 1, depth)
     } else {
-        *guard.borrow()
+        guard.get()
     };
-    *guard.borrow_mut() -= 1;
+    guard.set(guard.get() - 1);
     deepest
-}
-
-/// Part 2: the owner holds `depth` levels; another hilo tries, then waits.
-fn others_wait(depth: u32, hold: Duration) -> anyhow::Result<(bool, bool)> {
-    let lock = ReentrantMutex::new(RefCell::new(0u32));
-    let other_has_it = AtomicBool::new(false);
-    let owner_released_all = AtomicBool::new(false);
-    let (asking_tx, asking_rx) = mpsc::channel();
-    thread::scope(|s| -> anyhow::Result<(bool, bool)> {
-        // The owner (main) takes every level first.
-        let mut levels: Vec<_> = (0..depth).map(|_| lock.lock()).collect();
-        say(format!(
-            "owner holds {depth} levels; is_owned_by_current_thread: {}",
-            lock.is_owned_by_current_thread()
-        ));
-        let other = thread::Builder::new()
-            .name("otro-hilo".into())
-            .spawn_scoped(s, || {
-                let refused = lock.try_lock().is_none();
-                say(format!(
-                    "other hilo try_lock while owned: {}",
-                    if refused { "refused" } else { "got it (WRONG)" }
-                ));
-                let _ = asking_tx.send(());
-                let guard = lock.lock(); // blocks until every level is released
-                let after = owner_released_all.load(Ordering::SeqCst);
-                other_has_it.store(true, Ordering::SeqCst);
-                say(format!(
-                    "other hilo got the lock; owner had released all levels: {}",
-                    if after { "yes" } else { "no (WRONG)" }
-                ));
-                drop(guard);
-                (refused, after)
-            })
-            .context("the OS refused to start a thread")?;
-        asking_rx
-            .recv_timeout(Duration::from_secs(10))
-            .context("the other hilo never asked")?;
-        while let Some(level) = levels.pop() {
-            // Let the other hilo try in vain for a moment at each level.
-            thread::sleep(hold);
-            let has_it = other_has_it.load(Ordering::SeqCst);
-            if levels.is_empty() {
-                owner_released_all.store(true, Ordering::SeqCst);
-            }
-            drop(level);
-            say(format!(
-                "owner released a level, {} left (other hilo had it before this: {})",
-                levels.len(),
-                if has_it { "yes (WRONG)" } else { "no" }
-            ));
-        }
-        other
-            .join()
-            .map_err(|_| anyhow::anyhow!("the other hilo panicked"))
-    })
-}
-
-/// Part 3: a std Mutex refuses even the hilo that holds it.
-fn std_is_not_reentrant() -> bool {
-    let lock = Mutex::new(0u32);
-    let _held = lock.lock().unwrap_or_else(|p| p.into_inner());
-    // try_lock, not lock: a second lock() here would deadlock (or panic).
-    matches!(lock.try_lock(), Err(TryLockError::WouldBlock))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -164,29 +94,49 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
 
     heading("1. Re-entry by the owner: recursion and methods calling methods");
-    let lock = ReentrantMutex::new(RefCell::new(0u32));
-    let deepest = recurse(&lock, 1, args.depth);
-    say(format!(
-        "re-entered {deepest} levels deep (asked for {})",
-        args.depth
-    ));
+    let deepest = recurse(&ReentrantMutex::new(Cell::new(0)), 1, args.depth);
     let cuenta = Cuenta {
         saldo: ReentrantMutex::new(RefCell::new(0)),
     };
     cuenta.depositar_varios(&[10, 20, 30]);
     cuenta.depositar(40);
     say(format!(
-        "Cuenta: depositar_varios([10, 20, 30]) + depositar(40): saldo {}",
+        "re-entered {deepest} levels deep; depositar_varios([10, 20, 30]) + depositar(40): saldo {}",
         cuenta.saldo()
     ));
 
     heading("2. Other hilos still wait while the owner holds any level");
-    let (refused, after) = others_wait(args.depth.min(5), Duration::from_millis(args.hold_ms))?;
+    let lock = ReentrantMutex::new(());
+    let released_all = AtomicBool::new(false);
+    let (tried_tx, tried_rx) = mpsc::channel();
+    let (refused, after) = thread::scope(|s| -> anyhow::Result<_> {
+        let mut levels: Vec<_> = (0..args.depth.min(5)).map(|_| lock.lock()).collect(); // main owns it
+        let other = thread::Builder::new().name("otro-hilo".into()).spawn_scoped(s, || {
+            let refused = lock.try_lock().is_none();
+            tried_tx.send(()).unwrap();
+            let _guard = lock.lock(); // blocks until the owner releases every level
+            let after = released_all.load(SeqCst);
+            say(format!("got the lock (try_lock refused before: {refused}; owner had released all: {after})"));
+            (refused, after)
+        })?;
+        tried_rx.recv_timeout(Duration::from_secs(10))?;
+        while let Some(level) = levels.pop() {
+            thread::sleep(Duration::from_millis(args.hold_ms)); // the other hilo waits meanwhile
+            released_all.store(levels.is_empty(), SeqCst);
+            drop(level);
+            say(format!("owner released a level, {} left", levels.len()));
+        }
+        Ok(other.join().expect("the other hilo panicked"))
+    })?;
 
     heading("3. std Mutex is not re-entrant");
-    let refused_self = std_is_not_reentrant();
+    let std_lock = Mutex::new(0u32);
+    let held = std_lock.lock().unwrap();
+    // try_lock, not lock: a second lock() by the holder "might panic or deadlock".
+    let refused_self = matches!(std_lock.try_lock(), Err(TryLockError::WouldBlock));
+    drop(held);
     say(format!(
-        "std Mutex, same hilo try_lock while holding it: {}",
+        "std Mutex, its holder's try_lock: {}",
         if refused_self {
             "refused (WouldBlock)"
         } else {
@@ -196,22 +146,21 @@ fn main() -> anyhow::Result<()> {
 
     output::line("");
     output::line(format!(
-        "What you saw: the owner took the lock {deepest} times over (recursion) and methods"
+        "What you saw: the owner took the lock {deepest} levels deep; another hilo was {} and got it",
+        if refused {
+            "refused"
+        } else {
+            "NOT refused (WRONG)"
+        }
     ));
     output::line(format!(
-        "that lock called each other; another hilo was {} and got the lock only after",
-        if refused { "refused" } else { "NOT refused" }
+        "{}. A std Mutex refused even its holder: its guard gives &mut, and two &mut to one value are not allowed.",
+        if after {
+            "only after every level was released"
+        } else {
+            "BEFORE every level was released (WRONG)"
+        }
     ));
-    output::line(format!(
-        "every level was released ({}).",
-        if after { "yes" } else { "NO" }
-    ));
-    if refused_self {
-        output::line("A std Mutex refused even its own holder: its guard gives &mut, and two &mut");
-        output::line("to one value are not allowed.");
-    } else {
-        output::line("A std Mutex let its own holder in again (WRONG).");
-    }
     output::results(&[
         ("deepest", &deepest),
         ("saldo", &cuenta.saldo()),
