@@ -75,12 +75,12 @@ fn bad_client_over_long_line() {
 
 #[test]
 fn bad_client_silent_connection_holds_up_the_next_until_idle() {
-    common::silent_connection(&start(limits()), false);
+    common::silent_connection(&start(common::short_idle()), false);
 }
 
 #[test]
 fn bad_client_slowloris_holds_up_the_next_until_idle() {
-    common::slowloris(&start(limits()), false);
+    common::slowloris(&start(common::short_idle()), false);
 }
 
 #[test]

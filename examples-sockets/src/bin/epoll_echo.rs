@@ -88,6 +88,9 @@ mod linux {
     /// echoes only after a pause: the server's writes to it come up short.
     fn flood(addr: SocketAddr, mb: usize) -> anyhow::Result<usize> {
         let stream = TcpStream::connect(addr)?;
+        // A small receive buffer (no autotuning): our echoes pile up on the
+        // server's side, as with a slow reader far away.
+        nix::sys::socket::setsockopt(&stream, nix::sys::socket::sockopt::RcvBuf, &(64 * 1024))?;
         let mut writer = stream.try_clone()?;
         let line: Vec<u8> = (0..999)
             .map(|i| b'a' + (i % 26) as u8)
