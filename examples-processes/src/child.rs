@@ -119,6 +119,8 @@ pub enum ChildError {
     UnknownRole(String),
     #[error("stopped by {}: every child was stopped and reaped", signal.as_str())]
     Interrupted { signal: Signal },
+    #[error("{name} did not end well: {exit}")]
+    Failed { name: String, exit: Exit },
 }
 
 impl ChildError {
@@ -586,6 +588,43 @@ impl Drop for Child {
             // and SIGKILL + wait is the most that can be done.
             let _ = self.kill_and_reap();
         }
+    }
+}
+
+/// Waits for every child at once, at most `limit`; `Ok` when all exited
+/// with code 0. The first one to end badly ends the wait with
+/// [`ChildError::Failed`]: the caller then drops the others, which kills
+/// and reaps them. (Waiting for them one by one, a sibling spinning on a
+/// lock that a killed child held would be waited for until the deadline.)
+pub fn join_all(children: &mut [Child], limit: Duration) -> Result<(), ChildError> {
+    let started = Instant::now();
+    let mut pause = Duration::from_micros(50);
+    loop {
+        let mut running = None;
+        for child in children.iter_mut() {
+            match child.try_wait()? {
+                None => running = Some((child.name.clone(), child.pid())),
+                Some(exit) if exit.success() => {}
+                Some(exit) => {
+                    return Err(ChildError::Failed {
+                        name: child.name.clone(),
+                        exit,
+                    });
+                }
+            }
+        }
+        let Some((name, pid)) = running else {
+            return Ok(());
+        };
+        if started.elapsed() >= limit {
+            return Err(ChildError::TimedOut {
+                name,
+                pid,
+                after: started.elapsed(),
+            });
+        }
+        thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(10));
     }
 }
 
@@ -1317,6 +1356,28 @@ mod tests {
         std::fs::write(dir.join("f"), b"x").unwrap();
         drop(dir);
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn join_all_ends_at_the_first_failure_not_the_slowest_child() {
+        let mut children = vec![
+            Child::spawn(Command::new("sleep").arg("30"), "sleep").unwrap(),
+            Child::spawn(Command::new("sh").args(["-c", "exit 4"]), "sh").unwrap(),
+        ];
+        let started = Instant::now();
+        match join_all(&mut children, Duration::from_secs(60)) {
+            Err(ChildError::Failed { name, exit }) => {
+                assert_eq!((name.as_str(), exit), ("sh", Exit::Code(4)));
+            }
+            other => panic!("expected the failure of sh, got {other:?}"),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "did not wait for sleep"
+        );
+        drop(children); // kills and reaps the sleeper
+        let mut fine = vec![Child::spawn(&mut Command::new("true"), "true").unwrap()];
+        assert!(join_all(&mut fine, Duration::from_secs(20)).is_ok());
     }
 
     #[test]

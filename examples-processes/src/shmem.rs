@@ -192,6 +192,24 @@ impl<T: Scalar> Value<T> {
 }
 
 impl Value<u64> {
+    /// A start line for forked children: each adds 1 on arrival, then waits
+    /// (at most `limit`) until `processes` have arrived, so they really run
+    /// at the same time; false if they did not in time (the parent died or
+    /// failed while forking them). Atomics, `sched_yield` and
+    /// `clock_gettime` only: fine in a forked child.
+    pub fn wait_at_start_line(&self, processes: u64, limit: std::time::Duration) -> bool {
+        self.fetch_add(1);
+        let started = std::time::Instant::now();
+        while self.get() < processes {
+            if started.elapsed() >= limit {
+                return false;
+            }
+            std::hint::spin_loop();
+            std::thread::yield_now();
+        }
+        true
+    }
+
     /// One atomic read-modify-write: no update is ever lost. Returns the
     /// value before.
     pub fn fetch_add(&self, delta: u64) -> u64 {
@@ -414,6 +432,21 @@ impl<T> Drop for LockedGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_start_line_opens_when_everyone_arrived() {
+        let line = Value::new(1u64).unwrap(); // one sibling already there
+        assert!(line.wait_at_start_line(2, std::time::Duration::from_secs(30)));
+        assert_eq!(line.get(), 2);
+    }
+
+    #[test]
+    fn the_start_line_gives_up_when_a_sibling_never_comes() {
+        let line = Value::new(0u64).unwrap();
+        let started = std::time::Instant::now();
+        assert!(!line.wait_at_start_line(2, std::time::Duration::from_millis(50)));
+        assert!(started.elapsed() >= std::time::Duration::from_millis(50));
+    }
     use std::thread;
 
     #[test]

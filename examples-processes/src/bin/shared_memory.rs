@@ -1,60 +1,36 @@
 //! Memoria compartida: a Value and an Array shared by procesos; lost updates, atomics, a lock.
 //!
-//! Ports: notes 000, "Memoria compartida" ("colecciones de datos
-//! sincronizadas ... COMPARTIDAS entre procesos"), and 003, IPC with
-//! `Value` and `Array`.
-//!
-//! Python:
+//! Ports: notes 000, "Memoria compartida", and 003, "Comunicación entre
+//! procesos" (`Value`, `Array`). Python:
 //! ```python
 //! def f(n, a):
 //!     n.value = 3.1415927
-//!     for i in range(len(a)):
-//!         a[i] = -a[i]
-//!
+//!     for i in range(len(a)): a[i] = -a[i]
 //! num = Value('d', 0.0); arr = Array('i', range(10))
 //! p = Process(target=f, args=(num, arr)); p.start(); p.join()
 //! print(num.value, arr[:])          # the child's writes ARE seen here
-//!
 //! def count(v):                     # from several processes at once:
-//!     for _ in range(N):
-//!         v.value += 1              # read, then write: updates are lost
+//!     for _ in range(N): v.value += 1   # read, then write: updates lost
 //!         # with v.get_lock(): v.value += 1   would lose none
 //! ```
-//! Rust: `examples_processes::shmem` builds `Value`, `Array` and `Locked`
-//! on an anonymous `mmap(MAP_SHARED)` made before `fork`, so the children
-//! write into the very memory the parent reads (compare `process_context`,
-//! where each child wrote to its own copy). Then several forked children
-//! add 1 to one shared counter many times, four ways:
-//! - no lock: read, then write back (Python's `v.value += 1`): updates lost;
-//! - a `std::sync::Mutex` around it: each process locks *its own copy* of
-//!   the mutex (fork copied it), so it excludes nobody: still lost;
-//! - an atomic `fetch_add`: one indivisible read-modify-write: none lost;
-//! - a spin lock whose lock word lives in the shared mapping: none lost.
+//! Rust: `examples_processes::shmem` puts `Value`, `Array` and `Locked` in an
+//! anonymous `mmap(MAP_SHARED)` made before `fork`, so the children write
+//! into the memory the parent reads (in `process_context` each wrote to its
+//! own copy). Then forked children add 1 to one counter, four ways: no lock
+//! (lost updates); a `std::sync::Mutex` (each process locks *its own copy*:
+//! still lost); an atomic `fetch_add` (none lost); a spin lock whose lock
+//! word lives in the shared mapping (none lost). Lost updates need two cores
+//! running at once; a way that happened not to overlap is run again.
 //!
-//! The children wait at a start line (a shared counter) so that they really
-//! run at the same time on different cores; at most 30 s, in case a sibling
-//! never comes. Each dies with this process if it is killed (`Child::fork`
-//! asks the kernel for that), and if one child dies, the others are killed
-//! at once rather than left spinning on a lock it may have held.
-//!
-//! Forked children do only async-signal-safe work: atomics, plain memory,
-//! `sched_yield`; this process starts no thread, as fork requires.
-//!
-//! What you see: the Value and Array changed by the child; then a table
-//! with, for each way, the count expected, the count got, the updates lost,
-//! and the time it took. Lost updates need two cores running at once: on a
-//! one-core machine the unsynchronised rows may lose nothing (or little).
-//!
-//! Run: cargo run --release -p examples-processes --bin shared_memory
-//!      cargo run --release -p examples-processes --bin shared_memory -- --processes 4 --iterations 1000000
+//! Run: cargo run --release -p examples-processes --bin shared_memory -- --processes 4
 #![forbid(unsafe_code)]
 
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, ensure};
+use anyhow::ensure;
 use clap::Parser;
-use examples_processes::child::{Child, Exit, say_from_fork};
+use examples_processes::child::{self, Child, say_from_fork};
 use examples_processes::shmem::{Array, Locked, Value};
 use shared::output::{heading, line, results, say};
 use shared::timing::format_duration;
@@ -117,26 +93,6 @@ struct Shared {
 /// How long a counting child waits at the start line for the others.
 const START_LINE_LIMIT: Duration = Duration::from_secs(30);
 
-/// A counting child's exit code when the others never reached the start line.
-const NOBODY_CAME: i32 = 3;
-
-/// Arrives at the start line, then waits (at most `limit`) until
-/// `processes` have arrived; false if they did not in time (the parent
-/// died or failed while forking them, say). Atomics, `sched_yield` and
-/// `clock_gettime` only: fine in a forked child.
-fn wait_at_start_line(start_line: &Value<u64>, processes: u64, limit: Duration) -> bool {
-    start_line.fetch_add(1);
-    let started = Instant::now();
-    while start_line.get() < processes {
-        if started.elapsed() >= limit {
-            return false;
-        }
-        std::hint::spin_loop();
-        std::thread::yield_now();
-    }
-    true
-}
-
 /// The children's loop. Runs in a forked child: atomics and memory only.
 /// Returns the child's exit code.
 fn count(
@@ -146,8 +102,12 @@ fn count(
     processes: u64,
     iterations: u64,
 ) -> i32 {
-    if !wait_at_start_line(&shared.start_line, processes, START_LINE_LIMIT) {
-        return NOBODY_CAME;
+    // All at the same time, on different cores: that is when updates race.
+    if !shared
+        .start_line
+        .wait_at_start_line(processes, START_LINE_LIMIT)
+    {
+        return 3; // the others never came: give up
     }
     for _ in 0..iterations {
         match way {
@@ -164,38 +124,6 @@ fn count(
         }
     }
     0
-}
-
-/// Waits for every child at once, at most `limit`. The first one to end
-/// badly ends the wait: returning the error drops the others, which kills
-/// and reaps them. (Waiting for them one by one, a sibling spinning on a
-/// lock that a killed child held would be waited for until the deadline.)
-fn join_all(children: &mut [Child], limit: Duration) -> anyhow::Result<()> {
-    let until = Instant::now() + limit;
-    let mut pause = Duration::from_micros(50);
-    loop {
-        let mut running = 0;
-        for child in children.iter_mut() {
-            match child.try_wait()? {
-                None => running += 1,
-                Some(exit) if exit.success() => {}
-                Some(Exit::Code(NOBODY_CAME)) => bail!(
-                    "{} gave up: the others never reached the start line",
-                    child.name()
-                ),
-                Some(exit) => bail!("{} did not end well: {exit}", child.name()),
-            }
-        }
-        if running == 0 {
-            return Ok(());
-        }
-        ensure!(
-            Instant::now() < until,
-            "{running} counting processes still running after {limit:?}"
-        );
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(10));
-    }
 }
 
 /// The result of one way.
@@ -242,7 +170,7 @@ fn run_way(way: Way, args: &Args, run: u64) -> anyhow::Result<Row> {
         way.label(),
         children.len()
     ));
-    join_all(&mut children, Duration::from_secs(300))?;
+    child::join_all(&mut children, Duration::from_secs(300))?;
     let took = started.elapsed();
     let got = match way {
         Way::SharedLock => shared.locked.get(),
@@ -327,13 +255,9 @@ fn run(args: &Args) -> anyhow::Result<()> {
         rows.push(run_until_shown(way, args)?);
     }
     line("");
-    line(format!(
-        "{:<34}  {:>12}  {:>12}  {:>12}  {:>10}  {:>4}",
-        "how", "expected", "got", "lost", "time", "run"
-    ));
     for row in &rows {
-        line(format!(
-            "{:<34}  {:>12}  {:>12}  {:>12}  {:>10}  {:>4}",
+        say(format!(
+            "{:<34} expected {:>10}, got {:>10}, lost {:>10} in {} (run {})",
             row.way.label(),
             row.expected,
             row.got,
@@ -344,10 +268,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
     }
     let lost = |way: Way| rows.iter().find(|r| r.way == way).map_or(0, Row::lost);
     let got = |way: Way| rows.iter().find(|r| r.way == way).map_or(0, |r| r.got);
-    line("");
-    for row in &rows {
-        say(format!("{}: lost {}", row.way.label(), row.lost()));
-    }
+
     line("");
     line("What you saw: the child's writes to the Value and the Array reached the parent (shared");
     line(format!(
@@ -379,24 +300,4 @@ fn run(args: &Args) -> anyhow::Result<()> {
         "an update was lost under an atomic or a lock: that is a bug"
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_start_line_opens_when_everyone_arrived() {
-        let line = Value::new(1u64).unwrap(); // one sibling already there
-        assert!(wait_at_start_line(&line, 2, Duration::from_secs(30)));
-        assert_eq!(line.get(), 2);
-    }
-
-    #[test]
-    fn the_start_line_gives_up_when_a_sibling_never_comes() {
-        let line = Value::new(0u64).unwrap();
-        let started = Instant::now();
-        assert!(!wait_at_start_line(&line, 2, Duration::from_millis(50)));
-        assert!(started.elapsed() >= Duration::from_millis(50));
-    }
 }
