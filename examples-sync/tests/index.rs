@@ -9,16 +9,11 @@ fn index_bins_and_readme_agree() {
 
 #[test]
 fn the_default_binary_prints_the_index() {
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_examples-sync"))
-        .timeout(std::time::Duration::from_secs(30))
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let text = String::from_utf8(output.stdout).unwrap();
+    let run = shared::testing::run(env!("CARGO_BIN_EXE_examples-sync"), &[]).success();
     for example in examples_sync::EXAMPLES {
         assert!(
-            text.contains(example.name),
-            "{} missing from:\n{text}",
+            run.stdout.contains(example.name),
+            "{} missing:\n{run}",
             example.name
         );
     }
