@@ -2,6 +2,8 @@
 //! them, ending a run. Not the lesson; the lesson is in each `src/bin` file.
 
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 /// Runs `producers` hilos (`proveedor-<i>`, each running what
@@ -78,33 +80,52 @@ pub fn hilos<T: Send>(
     })
 }
 
-/// Starts `n` hilos (`<prefix>-<i>`, each running `job(i)`) and waits at
-/// most `deadline` for all of them to finish. Returns whether they did.
-/// Hilos still blocked at the deadline are left as they are (a deadlock
-/// cannot be undone from outside); they end with the process.
+/// How a run of [`finish_within`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Every hilo finished before the deadline.
+    Finished,
+    /// Not finished at the deadline, and no step for the last 200 ms:
+    /// every hilo is blocked (a deadlock).
+    Stuck,
+    /// Not finished at the deadline, but still making steps (just slow).
+    StillMoving,
+}
+
+/// Starts `n` hilos (`<prefix>-<i>`, each running `job(i, steps)`, which
+/// adds 1 to `steps` after each unit of work) and waits at most `deadline`
+/// for all of them to finish. Hilos still blocked at the deadline are left
+/// as they are (a deadlock cannot be undone from outside); they end with
+/// the process.
 pub fn finish_within(
     prefix: &str,
     n: usize,
     deadline: std::time::Duration,
-    job: impl Fn(usize) + Send + Sync + 'static,
-) -> io::Result<bool> {
-    let job = std::sync::Arc::new(job);
+    job: impl Fn(usize, &AtomicUsize) + Send + Sync + 'static,
+) -> io::Result<Ended> {
+    let shared = Arc::new((job, AtomicUsize::new(0)));
     let handles = (0..n)
         .map(|i| {
-            let job = std::sync::Arc::clone(&job);
+            let shared = Arc::clone(&shared);
             thread::Builder::new()
                 .name(format!("{prefix}-{i}"))
-                .spawn(move || job(i))
+                .spawn(move || (shared.0)(i, &shared.1))
         })
         .collect::<io::Result<Vec<_>>>()?;
-    let until = std::time::Instant::now() + deadline;
-    while std::time::Instant::now() < until {
-        if handles.iter().all(|h| h.is_finished()) {
-            return Ok(true);
-        }
-        thread::sleep(std::time::Duration::from_millis(5));
+    let all_done = || handles.iter().all(|h| h.is_finished());
+    if wait_until(deadline, all_done) {
+        return Ok(Ended::Finished);
     }
-    Ok(false)
+    let before = shared.1.load(Ordering::SeqCst);
+    thread::sleep(std::time::Duration::from_millis(200));
+    let moved = shared.1.load(Ordering::SeqCst) != before;
+    Ok(if all_done() {
+        Ended::Finished
+    } else if moved {
+        Ended::StillMoving
+    } else {
+        Ended::Stuck
+    })
 }
 
 /// Yields until `ready()` or until `timeout` has passed; returns `ready()`.
@@ -116,7 +137,7 @@ pub fn wait_until(timeout: std::time::Duration, ready: impl Fn() -> bool) -> boo
         if std::time::Instant::now() >= until {
             return ready();
         }
-        thread::yield_now();
+        thread::sleep(std::time::Duration::from_micros(200));
     }
     true
 }
