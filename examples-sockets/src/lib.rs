@@ -6,7 +6,9 @@
 //! the echo servers, each a `run(listener, ..., shutdown)` a test can start
 //! on port 0 and stop ([`threaded`], [`epoll`], [`tokio_echo`]), their
 //! bounds and counters ([`server`]), the load client ([`load`]) and the
-//! harness ([`harness`]: signals, /proc readers).
+//! harness ([`harness`]: signals, /proc readers). No unsafe: nix wraps
+//! epoll, eventfd and poll safely.
+#![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod framing;

@@ -22,7 +22,7 @@ use crate::server::{BUSY, Closed, Limits, Shutdown, Stats};
 
 /// Serves `listener` with a hilo per connection (at most
 /// `limits.max_connections`) until `shutdown` is triggered; then stops
-/// accepting, ends every connection's reading, and joins every hilo.
+/// accepting, shuts every connection down, and joins every hilo.
 pub fn run(
     listener: TcpListener,
     limits: Limits,
@@ -224,11 +224,12 @@ impl Open {
         self.map().remove(&id);
     }
 
-    /// Ends the reading side of every open connection: its hilo reads 0
-    /// (end of stream), finishes its echo and returns.
+    /// Shuts down every open connection, both ways: a hilo waiting to read
+    /// gets end of stream, one stuck writing to a client that does not read
+    /// gets an error at once instead of waiting out its write timeout.
     fn close_all(&self) {
         for stream in self.map().values() {
-            let _ = stream.shutdown(Both::Read);
+            let _ = stream.shutdown(Both::Both);
         }
     }
 }
