@@ -1049,7 +1049,7 @@ pub fn check_stop() -> Result<(), ChildError> {
 /// children still die with it ([`die_with_parent`]), but files it meant to
 /// remove may stay.
 pub fn stop_on_signals() -> Result<Arc<Event>, ChildError> {
-    watch_signals(&[Signal::SIGINT, Signal::SIGTERM], &[], "signals")
+    watch_signals(&[Signal::SIGINT, Signal::SIGTERM], &[], "signals", true)
 }
 
 /// For a worker whose parent decides when it stops (a supervised worker):
@@ -1060,14 +1060,27 @@ pub fn stop_on_signals() -> Result<Arc<Event>, ChildError> {
 /// `who` names this process in the lines it prints. Same rules as
 /// [`stop_on_signals`]: call it before starting other threads.
 pub fn stop_on_sigterm(who: &str) -> Result<Arc<Event>, ChildError> {
-    watch_signals(&[Signal::SIGTERM], &[Signal::SIGINT, Signal::SIGHUP], who)
+    // A second SIGTERM is no "now" here: `kill -TERM -<group>` reaches the
+    // worker and then its master asks again; the master's deadline (then
+    // SIGKILL) is what ends a worker that does not leave.
+    watch_signals(
+        &[Signal::SIGTERM],
+        &[Signal::SIGINT, Signal::SIGHUP],
+        who,
+        false,
+    )
 }
 
 /// The crate's one signal thread: blocks `stop` and `ignore` in the calling
 /// thread, then takes them with `sigwait` on a thread of its own. A `stop`
-/// signal sets the event (a second one exits at once); an `ignore` signal
-/// is reported and dropped.
-fn watch_signals(stop: &[Signal], ignore: &[Signal], who: &str) -> Result<Arc<Event>, ChildError> {
+/// signal sets the event (a second one exits at once if `second_exits`);
+/// an `ignore` signal is reported and dropped.
+fn watch_signals(
+    stop: &[Signal],
+    ignore: &[Signal],
+    who: &str,
+    second_exits: bool,
+) -> Result<Arc<Event>, ChildError> {
     let mut signals = SigSet::empty();
     for &signal in stop.iter().chain(ignore) {
         signals.add(signal);
@@ -1091,13 +1104,17 @@ fn watch_signals(stop: &[Signal], ignore: &[Signal], who: &str) -> Result<Arc<Ev
                 let first = STOP_SIGNAL
                     .compare_exchange(0, signal as i32, Ordering::SeqCst, Ordering::SeqCst)
                     .is_ok();
-                if !first {
+                if !first && second_exits {
                     say(format!("got {} again: exiting now", signal.as_str()));
                     std::process::exit(128 + signal as i32);
                 }
+                let again = if second_exits {
+                    " (again to exit at once)"
+                } else {
+                    ""
+                };
                 say(format!(
-                    "got {}: setting the shutdown event ({} again to exit at once)",
-                    signal.as_str(),
+                    "got {}: setting the shutdown event{again}",
                     signal.as_str()
                 ));
                 flag.set();
