@@ -22,8 +22,10 @@ use std::thread::{self, Thread};
 
 /// How the loop sleeps when no task is ready, and how a waker rouses it.
 pub trait Driver: Send + Sync {
-    /// Sleep until [`Driver::wake`] (or, in step 3, a timer or an fd) fires.
-    fn wait(&self);
+    /// With `sleep`, sleep until [`Driver::wake`] (or, in step 3, a timer or
+    /// an fd) fires. Without, only collect what is ready now: the loop does
+    /// that on every busy turn, so busy tasks never starve I/O and timers.
+    fn turn(&self, sleep: bool);
     /// Rouse the loop; callable from any thread.
     fn wake(&self);
 }
@@ -32,8 +34,10 @@ pub trait Driver: Send + Sync {
 pub struct Park(Thread);
 
 impl Driver for Park {
-    fn wait(&self) {
-        thread::park();
+    fn turn(&self, sleep: bool) {
+        if sleep {
+            thread::park();
+        }
     }
     fn wake(&self) {
         self.0.unpark();
@@ -73,7 +77,7 @@ impl Wake for TaskWaker {
 }
 
 struct Task {
-    name: Rc<str>,
+    name: &'static str,
     future: Pin<Box<dyn Future<Output = ()>>>,
     waker: Arc<TaskWaker>,
 }
@@ -190,12 +194,14 @@ impl Executor {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .is_empty();
-            if batch.is_empty() && idle && !main_waker.queued.load(Ordering::Acquire) {
+            if idle && !main_waker.queued.load(Ordering::Acquire) {
                 self.inner.count(|s| s.sleeps += 1);
                 if self.inner.trace.get() {
                     shared::output::say_as("loop", "nothing ready: sleep");
                 }
-                self.inner.shared.driver.wait();
+                self.inner.shared.driver.turn(true);
+            } else {
+                self.inner.shared.driver.turn(false);
             }
         }
     }
@@ -218,7 +224,7 @@ impl Inner {
         self.stats.set(stats);
     }
 
-    fn spawn<F: Future + 'static>(&self, name: &str, future: F) -> JoinHandle<F::Output> {
+    fn spawn<F: Future + 'static>(&self, name: &'static str, future: F) -> JoinHandle<F::Output> {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         let state = Rc::new(RefCell::new(JoinState {
@@ -226,29 +232,32 @@ impl Inner {
             waiter: None,
         }));
         let finished = Rc::clone(&state);
-        let mut future = Box::pin(future);
-        // The task: poll the user's future, catching a panic so that only
-        // this task dies; store the result and wake whoever awaits it.
-        let task = std::future::poll_fn(move |cx| {
-            let result = match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-                Ok(Poll::Pending) => return Poll::Pending,
-                Ok(Poll::Ready(value)) => Ok(value),
-                Err(_) => Err(JoinError::Panicked),
-            };
+        // The task: poll the user's future (pinned inside the task itself,
+        // no second allocation), catching a panic so that only this task
+        // dies; store the result and wake whoever awaits it.
+        let task = async move {
+            let mut future = std::pin::pin!(future);
+            let result = std::future::poll_fn(|cx| {
+                match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+                    Ok(Poll::Pending) => Poll::Pending,
+                    Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+                    Err(_) => Poll::Ready(Err(JoinError::Panicked)),
+                }
+            })
+            .await;
             let mut state = finished.borrow_mut();
             state.result = Some(result);
             if let Some(waiter) = state.waiter.take() {
                 waiter.wake();
             }
-            Poll::Ready(())
-        });
+        };
         let waker = Arc::new(TaskWaker {
             id,
             queued: AtomicBool::new(false),
             shared: Arc::clone(&self.shared),
         });
         let task = Task {
-            name: name.into(),
+            name,
             future: Box::pin(task),
             waker,
         };
@@ -290,7 +299,7 @@ pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
 }
 
 /// [`spawn`], with a name shown when the loop traces its polls.
-pub fn spawn_named<F: Future + 'static>(name: &str, future: F) -> JoinHandle<F::Output> {
+pub fn spawn_named<F: Future + 'static>(name: &'static str, future: F) -> JoinHandle<F::Output> {
     CURRENT.with(|current| match &*current.borrow() {
         Some(inner) => inner.spawn(name, future),
         None => panic!("spawn called outside Executor::block_on (no running loop)"),

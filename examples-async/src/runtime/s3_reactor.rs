@@ -153,10 +153,12 @@ impl Reactor {
 }
 
 impl Driver for Reactor {
-    /// One turn of the notes' loop: sleep in epoll until a socket, the
-    /// nearest timer or the eventfd; then wake the tasks waiting on them.
-    fn wait(&self) {
+    /// One turn of the notes' loop: ask epoll what is ready (sleeping in it,
+    /// when `sleep`, until a socket, the nearest timer or the eventfd); then
+    /// wake the tasks waiting on them.
+    fn turn(&self, sleep: bool) {
         let timeout = match self.state().timers.keys().next() {
+            _ if !sleep => EpollTimeout::ZERO, // busy: just look
             // Rounded up to whole ms (epoll's unit): rounding down would wake
             // just before the deadline and turn the loop for nothing.
             Some((deadline, _)) => {
@@ -206,17 +208,18 @@ impl Driver for Reactor {
         }
         // Due timers, in deadline order (the map is sorted by deadline).
         let now = Instant::now();
+        let mut due = 0;
         while let Some(entry) = state.timers.first_entry() {
             if entry.key().0 > now {
                 break;
             }
             to_wake.push(entry.remove());
-            state.stats.timers_fired += 1;
+            due += 1;
         }
-        let fired = state.stats.timers_fired;
+        state.stats.timers_fired += due;
         drop(state);
-        if n == 0 {
-            self.say(|| format!("timeout: timers due (fired so far: {fired})"));
+        if due > 0 {
+            self.say(|| format!("{due} timer(s) due: wakes their task(s)"));
         }
         for waker in to_wake {
             waker.wake();
