@@ -90,7 +90,9 @@ async fn main() -> anyhow::Result<()> {
     heading("tokio::select! (asyncio.wait, FIRST_COMPLETED)");
     let first = tokio::select! {
         _ = square(5, u) => "fast",
-        _ = square(6, 3 * u) => "slow", // dropped when `fast` wins: cancelled
+        // Dropped when `fast` wins: cancelled. (asyncio.wait would leave it
+        // running; to keep it, select on `&mut` a pinned future or a handle.)
+        _ = square(6, 3 * u) => "slow",
     };
     say(format!("first completed: {first}"));
 
