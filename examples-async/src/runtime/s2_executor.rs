@@ -16,7 +16,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 
@@ -50,6 +50,13 @@ struct Shared {
     driver: Arc<dyn Driver>,
 }
 
+impl Shared {
+    fn ready(&self) -> MutexGuard<'_, VecDeque<u64>> {
+        // A panic never happens while the queue is locked; ignore poisoning.
+        self.ready.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// A task's waker: "put task `id` back on the run queue".
 struct TaskWaker {
     id: u64,
@@ -64,13 +71,7 @@ impl Wake for TaskWaker {
     }
     fn wake_by_ref(self: &Arc<Self>) {
         if !self.queued.swap(true, Ordering::AcqRel) {
-            let mut ready = self
-                .shared
-                .ready
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            ready.push_back(self.id);
-            drop(ready);
+            self.shared.ready().push_back(self.id);
             self.shared.driver.wake();
         }
     }
@@ -155,8 +156,9 @@ impl Executor {
         self.inner.spawn("task", future)
     }
 
-    /// Runs the loop until `main` completes (tasks still pending then are
-    /// dropped with the executor, as asyncio.run cancels them).
+    /// Runs the loop until `main` completes. Tasks still pending then stay
+    /// queued for the next `block_on`; dropping the executor drops them
+    /// (cancels them, as asyncio.run cancels what is left).
     pub fn block_on<F: Future>(&self, main: F) -> F::Output {
         let previous = CURRENT.with(|c| c.replace(Some(Rc::clone(&self.inner))));
         let _restore = Restore(previous);
@@ -175,25 +177,11 @@ impl Executor {
                 }
             }
             // Run what is ready now; what they wake waits for the next turn.
-            let batch: Vec<u64> = {
-                let mut ready = self
-                    .inner
-                    .shared
-                    .ready
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                ready.drain(..).collect()
-            };
+            let batch: Vec<u64> = self.inner.shared.ready().drain(..).collect();
             for id in &batch {
                 self.inner.poll_task(*id);
             }
-            let idle = self
-                .inner
-                .shared
-                .ready
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .is_empty();
+            let idle = self.inner.shared.ready().is_empty();
             if idle && !main_waker.queued.load(Ordering::Acquire) {
                 self.inner.count(|s| s.sleeps += 1);
                 if self.inner.trace.get() {
