@@ -11,7 +11,8 @@
 //! count are its own, sampled every 20 ms during the load (the highest
 //! kept); each 100-connection row is the median of three runs. The
 //! blocking server runs in this process, with one connection.
-//! For scale, Python's asyncio echo server and a socketserver
+//! The hand-built runtime of examples-async (its step 3: executor + epoll
+//! reactor) runs a byte echo in this process. For scale, Python's asyncio echo server and a socketserver
 //! ThreadingTCPServer (standard library, `python3`) are loaded by the same
 //! client. The issue's reference, measured with a Python load client:
 //! asyncio about 60,000 round trips/s (p99 about 2.7 ms), ThreadingTCPServer
@@ -63,6 +64,36 @@ with Server(("127.0.0.1", 0), Echo) as server:
     print("serving on 127.0.0.1:%d" % server.server_address[1], flush=True)
     server.serve_forever()
 "#;
+
+/// An echo server on examples-async's hand-built runtime (executor + epoll
+/// reactor), in a hilo of this process. A bench stand-in: it echoes bytes as
+/// they come, with no line framing and no bounds.
+fn hand_built_runtime() -> Option<SocketAddr> {
+    use examples_async::runtime::s3_reactor::{Runtime, TcpListener, spawn};
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let runtime = Runtime::new().expect("runtime");
+        runtime.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+            let _ = tx.send(listener.local_addr().expect("addr"));
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                spawn(async move {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                        if stream.write_all(&buf[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+    });
+    rx.recv_timeout(Duration::from_secs(10)).ok()
+}
 
 /// A server process; killed and reaped when dropped.
 struct Served(Child, SocketAddr);
@@ -234,6 +265,18 @@ fn main() {
                 ),
             );
         }
+    }
+    if let Some(addr) = hand_built_runtime() {
+        let name = "examples-async hand-built";
+        rates.insert(
+            name,
+            row(
+                name,
+                connections,
+                rounds,
+                median3(addr, None, connections, rounds),
+            ),
+        );
     }
     for (name, script) in [
         ("python asyncio", ASYNCIO),
