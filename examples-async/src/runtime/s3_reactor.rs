@@ -288,8 +288,13 @@ impl Runtime {
 
 /// asyncio.sleep: a timer in the reactor; no thread, no CPU while waiting.
 pub fn sleep(duration: Duration) -> Sleep {
+    sleep_until(Instant::now() + duration)
+}
+
+/// Sleeps until `deadline` (asyncio's `loop.call_at`, as a future).
+pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
-        deadline: Instant::now() + duration,
+        deadline,
         timer: None,
         reactor: reactor(),
     }
@@ -530,12 +535,15 @@ mod tests {
         let runtime = Runtime::new().unwrap();
         let order = Rc::new(RefCell::new(Vec::new()));
         runtime.block_on(async {
+            // Deadlines fixed before any task runs, spawned out of order.
+            let start = Instant::now();
             let handles: Vec<_> = [50u64, 10, 40, 20, 30, 0]
                 .into_iter()
                 .map(|ms| {
                     let order = Rc::clone(&order);
+                    let deadline = start + Duration::from_millis(ms);
                     spawn(async move {
-                        sleep(Duration::from_millis(ms)).await;
+                        sleep_until(deadline).await;
                         order.borrow_mut().push(ms);
                     })
                 })
