@@ -130,7 +130,7 @@ const CASES: &[Case] = &[
         name: "mmap_file",
         binary: env!("CARGO_BIN_EXE_mmap_file"),
         args: &["--delay-ms", "600000"],
-        ready: "waiting for it to publish",
+        ready: "started the writer, pid",
         ends: Ends::Stops143,
     },
     Case {

@@ -150,14 +150,10 @@ fn reader(args: &Args) -> anyhow::Result<()> {
         .create_new(true)
         .open(&path)?;
     file.set_len(u64::from(args.size))?; // zeros: length 0 = "nothing published"
-    say_as(
-        "lector",
-        format!("created {} ({} bytes of zeros)", path.display(), args.size),
-    );
     let map = SharedMap::new(&file, args.size as usize)?;
     say_as(
         "lector",
-        "mapped it MAP_SHARED; starting the writer proceso",
+        format!("mapped {} MAP_SHARED ({} bytes)", path.display(), args.size),
     );
 
     let mut command = child::self_command(WRITER_ROLE)?;
@@ -175,10 +171,7 @@ fn reader(args: &Args) -> anyhow::Result<()> {
     let mut writer = Child::spawn(&mut command, "escritor")?;
     say_as(
         "lector",
-        format!(
-            "started the writer proceso, pid {}; waiting for it to publish",
-            writer.pid()
-        ),
+        format!("started the writer, pid {}; waiting", writer.pid()),
     );
     let limit = Duration::from_secs(60);
     // On an error below, `writer` is dropped (killed and reaped), then
@@ -187,16 +180,10 @@ fn reader(args: &Args) -> anyhow::Result<()> {
     let seen = String::from_utf8_lossy(&bytes).into_owned();
     say_as(
         "lector",
-        format!(
-            "reader saw {} bytes in its own mapping: {seen:?}",
-            bytes.len()
-        ),
+        format!("saw {} bytes in my own mapping: {seen:?}", bytes.len()),
     );
     let exit = writer.join(limit)?;
-    say_as(
-        "lector",
-        format!("writer proceso {} ended: {exit}", writer.pid()),
-    );
+    say_as("lector", format!("the writer ended: {exit}"));
     ensure!(exit.success(), "the writer failed ({exit})");
 
     // The same bytes through the file API: MAP_SHARED writes reach the file.
@@ -205,10 +192,7 @@ fn reader(args: &Args) -> anyhow::Result<()> {
     let same = from_file == Some(&bytes[..]);
     say_as(
         "lector",
-        format!(
-            "read(2) of the file gives the same bytes: {}",
-            if same { "yes" } else { "no" }
-        ),
+        format!("read(2) of the file gives the same bytes: {same}"),
     );
 
     let matches = seen == args.message;
