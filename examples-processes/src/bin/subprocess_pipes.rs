@@ -66,10 +66,7 @@ struct Request {
 /// The answer to request `id` (`None`: the frame was not a `Request`);
 /// an error is data too, never a panic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Reply {
-    id: Option<u32>,
-    answer: Result<String, String>,
-}
+struct Reply(Option<u32>, Result<String, String>);
 
 /// One frame: the length (4 bytes, little-endian), then the bytes.
 fn send_bytes(to: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
@@ -123,31 +120,19 @@ fn serve() -> anyhow::Result<()> {
     let mut served = 0;
     while let Some(frame) = recv_bytes(&mut input)? {
         let reply = match postcard::from_bytes::<Request>(&frame) {
-            Ok(Request { id, op }) => Reply {
-                id: Some(id),
-                answer: handle(op),
-            },
-            Err(e) => Reply {
-                id: None,
-                answer: Err(format!("not a Request: {e}")),
-            },
+            Ok(Request { id, op }) => Reply(Some(id), handle(op)),
+            Err(e) => Reply(None, Err(format!("not a Request: {e}"))),
         };
         send(&mut output, &reply)?;
         served += 1;
     }
-    eprintln!(
-        "child {}: stdin closed after {served} frames; exiting",
-        std::process::id()
-    );
+    eprintln!("child: stdin closed after {served} frames; exiting");
     Ok(())
 }
 
 /// Sends one request and reads its reply: 1 if it is the value computed here.
 fn ask(to: &mut impl Write, from: &mut impl Read, id: u32, op: Op) -> anyhow::Result<u32> {
-    let want = Reply {
-        id: Some(id),
-        answer: handle(op.clone()),
-    }; // computed here
+    let want = Reply(Some(id), handle(op.clone())); // computed here, not there
     send(to, &Request { id, op })?;
     let got: Reply = recv(from)?;
     say_as("padre", format!("request {id} -> {got:?}"));
@@ -181,7 +166,7 @@ fn parent(args: &Args) -> anyhow::Result<()> {
     // On purpose: a well-framed message whose bytes are a pickle, not a Request.
     send_bytes(&mut to_child, EVIL_PICKLE)?;
     let reply: Reply = recv(&mut from_child)?;
-    let rejected = reply.id.is_none() && reply.answer.is_err();
+    let rejected = reply.0.is_none() && reply.1.is_err();
     say_as(
         "padre",
         format!("sent the pickle that runs `echo pwned`: rejected as data: {rejected}"),
