@@ -102,28 +102,20 @@ fn lesson(
     let squares = values(pool.map(Job::Square, [1, 2, 3, 4, 5])?)?;
     say(format!("pool.map(square, [1, 2, 3, 4, 5]) = {squares:?}"));
     let sums = values(pool.starmap(Job::Add, [(1, 2), (3, 4), (5, 6)])?)?;
-    say(format!(
-        "pool.starmap(add, [(1, 2), (3, 4), (5, 6)]) = {sums:?}"
-    ));
+    say(format!("pool.starmap(add, [(1, 2), ...]) = {sums:?}"));
 
-    heading(&format!(
-        "2. The notes' compute: {} jobs of {} random ints (notes 001)",
-        args.jobs, args.n
-    ));
-    let (n, jobs) = (args.n, 0..args.jobs);
+    heading("2. The notes' compute: pool.map(compute, range(jobs)) (notes 001)");
+    let (n, jobs, workers) = (args.n, 0..args.jobs, pool.size());
     say(format!(
-        "process pool: running {} jobs on {} worker processes",
-        args.jobs,
-        pool.size()
+        "process pool: running {} jobs of {n} ints on {workers} processes",
+        args.jobs
     ));
-    let (pooled, by_pool) = measure(&format!("process pool ({} workers)", pool.size()), || {
-        pool.map(
-            |i| Job::SumRandom {
-                n,
-                seed: seed_for(i as usize),
-            },
-            jobs.clone(),
-        )
+    let job = |i| Job::SumRandom {
+        n,
+        seed: seed_for(i as usize),
+    };
+    let (pooled, by_pool) = measure(&format!("process pool ({workers} workers)"), || {
+        pool.map(job, jobs.clone())
     });
     let pooled = values(pooled?)?;
     // rayon and sequential watch the stop event too, so Ctrl-C ends them early.
