@@ -1,0 +1,102 @@
+//! The Python twins of this crate's examples (python/processes/) run small beside
+//! their Rust example, with the same flags: the twin must print the Rust
+//! example's result keys, and the keys that must agree (counts, orders,
+//! nothing lost) must be equal, so a twin never rots. Needs python3 (3.9+):
+//! without it these tests fail saying how to install it.
+
+#[path = "../../compare/src/twin.rs"]
+mod twin;
+
+use twin::{Agreement, check};
+
+#[test]
+fn pool_map() {
+    let (python, _) = check(
+        "processes/pool_map.py",
+        env!("CARGO_BIN_EXE_pool_map"),
+        &["--workers", "2", "--jobs", "3", "--n", "5000"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("squares", "squares"),
+                ("starmap_sums", "starmap_sums"),
+                ("in_order", "in_order"),
+            ],
+        },
+    );
+    assert_eq!(python.run.get("in_order"), "true", "{}", python.run);
+}
+
+#[test]
+fn manager_list() {
+    check(
+        "processes/manager_list.py",
+        env!("CARGO_BIN_EXE_manager_list"),
+        &["--workers", "3", "--n", "5000", "--calls", "100"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("items", "items"),
+                ("expected", "expected"),
+                ("sums_right", "sums_right"),
+            ],
+        },
+    );
+}
+
+#[test]
+fn process_queue() {
+    check(
+        "processes/process_queue.py",
+        env!("CARGO_BIN_EXE_process_queue"),
+        &["--items", "200", "--quiet"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("items", "items"),
+                ("expected", "expected"),
+                ("in_order", "in_order"),
+                ("sentinel_seen", "sentinel_seen"),
+            ],
+        },
+    );
+}
+
+#[test]
+fn pipe() {
+    check(
+        "processes/pipe.py",
+        env!("CARGO_BIN_EXE_pipe"),
+        &["--notes", "4", "--round-trips", "100"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("notes_sent", "notes_sent"),
+                ("reader_exit", "reader_exit"),
+                ("replies_checked", "replies_checked"),
+            ],
+        },
+    );
+}
+
+#[test]
+fn process_hello() {
+    let (python, _) = check(
+        "processes/process_hello.py",
+        env!("CARGO_BIN_EXE_process_hello"),
+        &[],
+        Agreement {
+            own: &[],
+            agree: &[("fork_exit", "fork_exit"), ("spawn_exit", "spawn_exit")],
+        },
+    );
+    // Each child's parent is the process that started it, by either method.
+    for method in ["fork", "spawn"] {
+        assert_eq!(
+            python.run.get(&format!("{method}_child_ppid")),
+            python.run.get("parent_pid"),
+            "{}",
+            python.run
+        );
+    }
+}
