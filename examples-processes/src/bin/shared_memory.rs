@@ -80,36 +80,23 @@ impl Way {
     }
 }
 
-/// What sits in shared memory for the counting runs.
+/// In shared memory: a start line, a counter, and a counter behind a lock.
 struct Shared {
-    /// The children wait here until all of them are ready.
     start_line: Value<u64>,
-    /// The counter for the lock-free ways.
     counter: Value<u64>,
-    /// The counter behind the cross-process lock.
     locked: Locked<u64>,
 }
 
-/// How long a counting child waits at the start line for the others.
-const START_LINE_LIMIT: Duration = Duration::from_secs(30);
-
 /// The children's loop. Runs in a forked child: atomics and memory only.
-/// Returns the child's exit code.
-fn count(
-    way: Way,
-    shared: &Shared,
-    private_mutex: &Mutex<()>,
-    processes: u64,
-    iterations: u64,
-) -> i32 {
+fn count(way: Way, shared: &Shared, private_mutex: &Mutex<()>, args: &Args) -> i32 {
     // All at the same time, on different cores: that is when updates race.
-    if !shared
+    let all_came = shared
         .start_line
-        .wait_at_start_line(processes, START_LINE_LIMIT)
-    {
+        .wait_at_start_line(args.processes, Duration::from_secs(30));
+    if !all_came {
         return 3; // the others never came: give up
     }
-    for _ in 0..iterations {
+    for _ in 0..args.iterations {
         match way {
             Way::NoLock => shared.counter.add_unsynchronised(1),
             Way::StdMutex => {
@@ -147,13 +134,7 @@ fn run_way(way: Way, args: &Args, run: u64) -> anyhow::Result<Row> {
     for index in 0..args.processes {
         // Each forked child dies with this process (Child::fork arranges it).
         children.push(Child::fork(format!("counter-{index}"), || {
-            count(
-                way,
-                &shared,
-                &private_mutex,
-                args.processes,
-                args.iterations,
-            )
+            count(way, &shared, &private_mutex, args)
         })?);
     }
     say(format!(
