@@ -1,5 +1,6 @@
 //! Step 2: two `Condvar`s, one per side, as CPython's `queue.Queue` does
-//! (`not_empty`, `not_full`, two `Condition`s sharing one lock).
+//! (`not_empty`, `not_full`: `Condition`s sharing one lock; its third,
+//! `all_tasks_done`, serves `join()`).
 //!
 //! Producers sleep on `not_full`, consumers on `not_empty`, so a put's
 //! `notify_one` wakes a consumer and a get's wakes a producer: one wake-up
