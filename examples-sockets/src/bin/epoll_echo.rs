@@ -13,7 +13,9 @@
 //! part of the data; the rest waits in the connection's output buffer with
 //! EPOLLOUT interest, and reading from that client pauses while the buffer
 //! is full, so a client that floods and reads slowly gets every byte, in
-//! order, and nobody else waits for it.
+//! order, and nobody else waits for it. (The notes say a non-blocking write
+//! is done "y olvidarnos de ella": not quite; forget the unsent rest and it
+//! is lost.)
 //!
 //! Run: cargo run -p examples-sockets --bin epoll_echo
 //!      cargo run -p examples-sockets --bin epoll_echo -- --serve --port 7007

@@ -11,7 +11,7 @@
 //! letter or nothing: no partial reads, no connection, no end of stream
 //! (so the owner stops after a quiet moment). When a box is full the
 //! kernel drops the letter, silently; on a real network letters can also
-//! arrive out of order (different routes), never on loopback. TCP carries
+//! arrive out of order (different routes), not on loopback in practice. TCP carries
 //! the same letters as length-prefixed frames (examples_sockets::framing)
 //! on one stream: none lost, in order, because a full receiver makes the
 //! sender wait instead.

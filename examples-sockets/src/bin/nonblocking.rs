@@ -11,8 +11,9 @@
 //!     except BlockingIOError: ...                 # nothing yet
 //!     select.select([sock], [], [], timeout)      # sleep until readable
 //! Rust: `set_nonblocking(true)`; the error is `io::ErrorKind::WouldBlock`
-//! (Python's BlockingIOError, EAGAIN underneath); `nix::poll::poll` is the
-//! system call select/selectors use. The CPU each wait costs is this
+//! (Python's BlockingIOError, EAGAIN underneath); `nix::poll::poll` is
+//! poll(2), the sibling of the select(2) behind `select.select` (selectors
+//! picks epoll on Linux: epoll_echo). The CPU each wait costs is this
 //! thread's CPU clock, read before and after.
 //!
 //! Run: cargo run -p examples-sockets --bin nonblocking -- --delay-ms 200
