@@ -95,8 +95,10 @@ pub fn say(message: impl AsRef<str>) {
 
 /// Prints `message` tagged as coming from `who` (a task, a worker id...).
 pub fn say_as(who: &str, message: impl AsRef<str>) {
-    let line = format_line(elapsed(), std::process::id(), who, message.as_ref());
+    // Take stdout's lock before reading the clock: lines from many hilos then
+    // come out in the order of their stamps, and times never go backwards.
     let mut out = std::io::stdout().lock();
+    let line = format_line(elapsed(), std::process::id(), who, message.as_ref());
     // A closed stdout (the reader went away, e.g. `| head`) is not an error
     // worth a panic in an example: the line is simply lost.
     let _ = writeln!(out, "{line}");
