@@ -429,6 +429,34 @@ impl<T> Drop for LockedGuard<'_, T> {
     }
 }
 
+/// Harness for `shared_memory`: forks `processes` children named
+/// `<name>-<i>` that each run `body` once, released together from a start
+/// line in shared memory (so they really run at the same time, on different
+/// cores, which is when updates race). Returns the children for
+/// [`crate::child::join_all`]; a child that waited 30 s in vain for the
+/// others exits 3. `body` runs in a forked child: atomics and memory only.
+pub fn fork_together(
+    name: &str,
+    processes: u64,
+    body: impl Fn(),
+) -> Result<Vec<crate::child::Child>, crate::child::ChildError> {
+    let start_line = Value::new(0u64).map_err(|source| crate::child::ChildError::Io {
+        what: "mapping the start line".into(),
+        source,
+    })?;
+    (0..processes)
+        .map(|index| {
+            crate::child::Child::fork(format!("{name}-{index}"), || {
+                if !start_line.wait_at_start_line(processes, std::time::Duration::from_secs(30)) {
+                    return 3; // the others never came: give up
+                }
+                body();
+                0
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
