@@ -5,6 +5,9 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
+use std::time::Duration;
+
+use crate::audit::{Audit, Item, audit};
 
 /// Runs `producers` hilos (`proveedor-<i>`, each running what
 /// `producer(i)` returns) and `consumers` hilos (`cliente-<i>`, each
@@ -54,6 +57,73 @@ where
     })
 }
 
+/// A producer / consumer run: `producers` hilos each make `items` items
+/// (`make` apiece) and `put` them; `consumers` hilos `get` until `None`,
+/// taking `consume` per item.
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange {
+    pub producers: usize,
+    pub consumers: usize,
+    pub items: usize,
+    pub make: Duration,
+    pub consume: Duration,
+}
+
+impl Exchange {
+    /// `make_ms` and `consume_ms` per item.
+    pub fn new(
+        producers: usize,
+        consumers: usize,
+        items: usize,
+        make_ms: u64,
+        consume_ms: u64,
+    ) -> Self {
+        let (make, consume) = (
+            Duration::from_millis(make_ms),
+            Duration::from_millis(consume_ms),
+        );
+        Exchange {
+            producers,
+            consumers,
+            items,
+            make,
+            consume,
+        }
+    }
+
+    /// Runs it on a buffer given as `put`, `get` (`None` at the end) and
+    /// `finish` (called once every producer is done), and audits what arrived.
+    pub fn run(
+        &self,
+        put: impl Fn(Item) + Sync,
+        get: impl Fn() -> Option<Item> + Sync,
+        finish: impl FnOnce(),
+    ) -> io::Result<Audit> {
+        let (put, get) = (&put, &get);
+        let received = producers_consumers(
+            self.producers,
+            self.consumers,
+            |producer| {
+                move || {
+                    for seq in 0..self.items {
+                        thread::sleep(self.make); // making the item
+                        put(Item { producer, seq });
+                    }
+                }
+            },
+            || {
+                move || {
+                    std::iter::from_fn(get)
+                        .inspect(|_| thread::sleep(self.consume))
+                        .collect()
+                }
+            },
+            finish,
+        )?;
+        Ok(audit(self.producers, self.items, &received))
+    }
+}
+
 /// Starts `n` hilos named `<prefix>-<i>`, each running `body(i)`, and
 /// returns what each returned, in order.
 pub fn hilos<T: Send>(
@@ -100,7 +170,7 @@ pub enum Ended {
 pub fn finish_within(
     prefix: &str,
     n: usize,
-    deadline: std::time::Duration,
+    deadline: Duration,
     job: impl Fn(usize, &AtomicUsize) + Send + Sync + 'static,
 ) -> io::Result<Ended> {
     let shared = Arc::new((job, AtomicUsize::new(0)));
@@ -117,7 +187,7 @@ pub fn finish_within(
         return Ok(Ended::Finished);
     }
     let before = shared.1.load(Ordering::SeqCst);
-    thread::sleep(std::time::Duration::from_millis(200));
+    thread::sleep(Duration::from_millis(200));
     let moved = shared.1.load(Ordering::SeqCst) != before;
     Ok(if all_done() {
         Ended::Finished
@@ -131,13 +201,53 @@ pub fn finish_within(
 /// Yields until `ready()` or until `timeout` has passed; returns `ready()`.
 /// For "is that hilo asleep yet?" checks, so an example never guesses with
 /// a sleep and never waits forever.
-pub fn wait_until(timeout: std::time::Duration, ready: impl Fn() -> bool) -> bool {
+pub fn wait_until(timeout: Duration, ready: impl Fn() -> bool) -> bool {
     let until = std::time::Instant::now() + timeout;
     while !ready() {
         if std::time::Instant::now() >= until {
             return ready();
         }
-        thread::sleep(std::time::Duration::from_micros(200));
+        thread::sleep(Duration::from_micros(200));
     }
     true
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[test]
+    fn exchange_delivers_through_any_buffer() {
+        let (buffer, done) = (
+            Mutex::new(Vec::new()),
+            std::sync::atomic::AtomicBool::new(false),
+        );
+        let plan = Exchange {
+            producers: 2,
+            consumers: 1,
+            items: 50,
+            make: Duration::ZERO,
+            consume: Duration::ZERO,
+        };
+        let got = plan
+            .run(
+                |item| buffer.lock().unwrap().push(item),
+                || loop {
+                    let mut b = buffer.lock().unwrap();
+                    if !b.is_empty() {
+                        return Some(b.remove(0));
+                    }
+                    if done.load(Ordering::SeqCst) {
+                        return None;
+                    }
+                    drop(b);
+                    thread::yield_now();
+                },
+                || done.store(true, Ordering::SeqCst),
+            )
+            .unwrap();
+        assert!(got.is_perfect(), "{got}");
+        assert_eq!(got.consumed, 100);
+    }
 }

@@ -26,13 +26,12 @@
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::{Condvar, Mutex};
-use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
 use examples_sync::BoundedQueue;
-use examples_sync::audit::{Audit, Item, audit};
-use examples_sync::harness::{self, Ended};
+use examples_sync::audit::Item;
+use examples_sync::harness::{self, Ended, Exchange};
 use examples_sync::queue::s1_minimal::{Queue, Wake};
 use shared::output::{self, heading, say};
 
@@ -119,77 +118,36 @@ impl Buffer {
     }
 }
 
-/// Runs the proveedores and clientes on a buffer given as `put`, `get`
-/// (`None` at the end) and `finish`; returns the audit of what arrived.
-fn exchange(
-    args: &Args,
-    put: impl Fn(Item) + Sync,
-    get: impl Fn() -> Option<Item> + Sync,
-    finish: impl FnOnce(),
-) -> anyhow::Result<Audit> {
-    let (make, use_) = (
-        Duration::from_millis(args.produce_ms),
-        Duration::from_millis(args.consume_ms),
-    );
-    let (put, get) = (&put, &get);
-    let received = harness::producers_consumers(
-        args.producers,
-        args.consumers,
-        |id| {
-            move || {
-                for seq in 0..args.items {
-                    thread::sleep(make); // making the item
-                    put(Item { producer: id, seq });
-                }
-            }
-        },
-        || {
-            move || {
-                std::iter::from_fn(get)
-                    .inspect(|_| thread::sleep(use_))
-                    .collect()
-            }
-        },
-        finish,
-    )?;
-    Ok(audit(args.producers, args.items, &received))
-}
-
 fn main() -> anyhow::Result<()> {
     output::start();
     let args = Args::parse();
+    let cap = args.capacity;
+    let exchange = Exchange::new(
+        args.producers,
+        args.consumers,
+        args.items,
+        args.produce_ms,
+        args.consume_ms,
+    );
 
     heading("1. Mutex + one Condvar (who runs when varies run to run)");
     let buffer = Buffer {
         state: Mutex::default(),
         changed: Condvar::new(),
-        capacity: args.capacity,
+        capacity: cap,
     };
-    let plain = exchange(
-        &args,
-        |item| buffer.put(item),
-        || buffer.get(),
-        || buffer.finish(),
-    )?;
-    let state = buffer.state.lock().unwrap();
-    say(format!(
-        "{plain}; most held: {} of {}",
-        state.peak, args.capacity
-    ));
+    let plain = exchange.run(|item| buffer.put(item), || buffer.get(), || buffer.finish())?;
+    let state = buffer.state.into_inner().unwrap();
+    say(format!("{plain}; most held: {} of {cap}", state.peak));
 
     heading("2. The same with the library's BoundedQueue (two Condvars, close, spin)");
-    let queue = BoundedQueue::new(args.capacity);
-    let library = exchange(
-        &args,
+    let queue = BoundedQueue::new(cap);
+    let library = exchange.run(
         |item| queue.put(item).unwrap(),
         || queue.get().ok(),
         || queue.close(),
     )?;
-    say(format!(
-        "{library}; most held: {} of {}",
-        queue.peak(),
-        args.capacity
-    ));
+    say(format!("{library}; most held: {} of {cap}", queue.peak()));
 
     heading("3. The notes' notify(): one Condvar and notify_one, 2 + 2 hilos, one slot");
     let q = Queue::with_wake(1, Wake::One);
@@ -208,25 +166,20 @@ fn main() -> anyhow::Result<()> {
         "4000 puts and gets (a few ms of work) after 1 s: {ended:?}"
     ));
 
-    let ok = if plain.is_perfect() {
-        "each once, in its proveedor's order"
-    } else {
-        "NOT each once in order (WRONG)"
-    };
-    let (full, empty) = (state.full_waits, state.empty_waits);
     output::line("");
     output::line(format!(
-        "What you saw: {} items made and consumed {ok}; at most {} of {} in the buffer.",
-        plain.produced, state.peak, args.capacity
+        "What you saw: {} items, each consumed once in order: {}; at most {} of {cap} in the buffer;",
+        plain.produced,
+        plain.is_perfect(),
+        state.peak
     ));
     output::line(format!(
-        "Found full {full} times, empty {empty} times: each time the hilo slept on the Condvar."
+        "a hilo found it full {} times, empty {} times, and slept on the Condvar each time.",
+        state.full_waits, state.empty_waits
     ));
-    output::line(
-        "The library's queue does the same, with one Condvar per side (a put wakes one cliente),",
-    );
     output::line(format!(
-        "close(), timeouts and a short spin. notify_one on one Condvar: deadlocked {hung}."
+        "The library's queue (a Condvar per side: a put wakes one cliente) lost {}; notify_one on one Condvar deadlocked: {hung}.",
+        library.lost
     ));
     output::results(&[
         ("items", &plain.produced),
