@@ -19,12 +19,23 @@ fn concurrent_gets_overlap_within_the_limit() {
     );
 }
 
+#[cfg(not(feature = "tls"))]
 #[test]
-fn an_https_url_is_a_clear_error() {
+fn an_https_url_is_a_clear_error_without_tls() {
     let run = run(
         env!("CARGO_BIN_EXE_async_requests"),
         &["--url", "https://example.com/"],
     );
     assert!(!run.status.success(), "{run}");
-    assert!(run.stderr.contains("only http://"), "{run}");
+    assert!(run.stderr.contains("--features tls"), "{run}");
+}
+
+#[test]
+fn a_url_that_is_not_http_is_a_clear_error() {
+    let run = run(
+        env!("CARGO_BIN_EXE_async_requests"),
+        &["--url", "ftp://example.com/"],
+    );
+    assert_eq!(run.status.code(), Some(1), "{run}");
+    assert!(run.stderr.contains("not an http://"), "{run}");
 }

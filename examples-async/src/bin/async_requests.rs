@@ -15,15 +15,15 @@
 //! `tokio::sync::Semaphore` for the bound, first one after another for
 //! contrast. By default the requests go to a local server that answers after
 //! `--delay-ms` (`shared::http::SlowServer`, 127.0.0.1: no internet needed);
-//! `--url http://...` tries a real site. Only plain http: reqwest is built
-//! without TLS here (its TLS backend would add a C build to every CI run).
+//! `--url http://...` tries a real site; `https://` needs `--features tls`
+//! (reqwest's TLS is a C build of a few minutes, off by default).
 //!
 //! What you see: one after another the time is the sum of the requests;
 //! concurrently about (requests / limit) x one request, and never more than
 //! `--limit` in flight at once (measured).
 //!
 //! Run: cargo run --release -p examples-async --bin async_requests -- --requests 20 --limit 5
-//!      cargo run --release -p examples-async --bin async_requests -- --url http://example.com/
+//!      cargo run --release -p examples-async --features tls --bin async_requests -- --url https://example.com/
 #![forbid(unsafe_code)]
 
 use std::sync::Arc;
@@ -51,7 +51,7 @@ struct Args {
     /// How long the local server takes to answer, in ms.
     #[arg(long, default_value_t = 200, value_name = "0..=10000", value_parser = shared::cli::range(0..=10_000u64))]
     delay_ms: u64,
-    /// A real http:// URL instead of the local server (needs a network).
+    /// A real http:// URL instead of the local server (needs a network; https:// with --features tls).
     #[arg(long)]
     url: Option<String>,
 }
@@ -74,8 +74,13 @@ async fn main() -> anyhow::Result<()> {
     shared::output::start();
     let args = Args::parse();
     let server = match &args.url {
-        Some(url) if !url.starts_with("http://") => {
-            anyhow::bail!("{url}: only http:// URLs (reqwest is built without TLS here)")
+        Some(url) if url.starts_with("https://") && !cfg!(feature = "tls") => {
+            anyhow::bail!(
+                "{url}: only http:// URLs in this build; for https:// add `--features tls`"
+            )
+        }
+        Some(url) if !url.starts_with("http://") && !url.starts_with("https://") => {
+            anyhow::bail!("{url}: not an http:// or https:// URL")
         }
         Some(_) => None,
         None => Some(

@@ -62,22 +62,18 @@ struct Report {
 /// The notes' loop: look, and if there is a message, `pop()` it.
 fn notes_loop(args: &Args) -> Report {
     let messages: Arc<Mutex<VecDeque<u64>>> = Arc::default();
-    let producer = {
-        let (messages, args) = (
-            Arc::clone(&messages),
-            (args.bursts, args.burst, args.gap_ms),
-        );
-        thread::spawn(move || {
-            for b in 0..args.0 {
-                thread::sleep(Duration::from_millis(args.2));
-                let mut queue = messages.lock().unwrap(); // a whole burst at once
-                queue.extend((0..args.1).map(|i| b * args.1 + i));
-            }
-        })
-    };
+    let (bursts, burst, gap) = (args.bursts, args.burst, args.gap_ms);
+    let queue = Arc::clone(&messages);
+    let producer = thread::spawn(move || {
+        for b in 0..bursts {
+            thread::sleep(Duration::from_millis(gap));
+            let mut queue = queue.lock().unwrap(); // a whole burst at once
+            queue.extend((0..burst).map(|i| b * burst + i));
+        }
+    });
     let (cpu, started) = (thread_cpu_time(), Instant::now());
     let (mut order, mut empty_checks) = (Vec::new(), 0);
-    while order.len() < (args.bursts * args.burst) as usize {
+    while order.len() < (bursts * burst) as usize {
         let message = messages.lock().unwrap().pop_back(); // deque.pop()
         match message {
             Some(m) => order.push(m),
