@@ -100,3 +100,50 @@ fn process_hello() {
         );
     }
 }
+
+#[test]
+fn process_context() {
+    check(
+        "processes/process_context.py",
+        env!("CARGO_BIN_EXE_process_context"),
+        &["--value", "7", "--child-value", "42"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("parent_before", "parent_before"),
+                ("parent_after_fork", "parent_after_fork"),
+                ("parent_after_spawn", "parent_after_spawn"),
+                ("child_value", "child_value"),
+                ("fork_child_saw_copy", "fork_child_saw_copy"),
+                ("spawn_child_saw_initial", "spawn_child_saw_initial"),
+            ],
+        },
+    );
+}
+
+#[test]
+fn shared_memory() {
+    let (python, _) = check(
+        "processes/shared_memory.py",
+        env!("CARGO_BIN_EXE_shared_memory"),
+        &[
+            "--processes",
+            "2",
+            "--iterations",
+            "2000",
+            "--attempts",
+            "1",
+        ],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("num", "num"),
+                ("arr", "arr"),
+                ("expected", "expected"),
+                ("lost_shared_lock", "lost_shared_lock"),
+                ("got_shared_lock", "got_shared_lock"),
+            ],
+        },
+    );
+    assert_eq!(python.run.int("lost_shared_lock"), 0, "{}", python.run);
+}
