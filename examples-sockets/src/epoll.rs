@@ -203,6 +203,11 @@ fn serve(
             Ok(0) => {
                 // The client closed its side: echo an unfinished last line too.
                 let tail = conn.lines.take_tail();
+                if !tail.is_empty() {
+                    stats
+                        .lines
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 conn.out.extend_from_slice(&tail);
                 conn.ending = Some(Closed::Done);
             }
