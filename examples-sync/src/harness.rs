@@ -198,6 +198,32 @@ pub fn finish_within(
     })
 }
 
+/// Can another hilo take `lock` right now? (A poisoned lock is free.)
+pub fn free_elsewhere<T: Send>(lock: &std::sync::Mutex<T>) -> bool {
+    use std::sync::TryLockError::WouldBlock;
+    thread::scope(|s| {
+        s.spawn(|| !matches!(lock.try_lock(), Err(WouldBlock)))
+            .join()
+    })
+    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// Runs `body` on a hilo that panics on purpose and waits for it to end;
+/// the panic prints as one line (`panicked (on purpose): ...`) instead of
+/// std's report and backtrace hint.
+pub fn panic_on_purpose(body: impl FnOnce() + Send) {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.payload_as_str().unwrap_or("?");
+        shared::output::say(format!("panicked (on purpose): {message}"));
+    }));
+    let ended = thread::scope(|s| {
+        let hilo = thread::Builder::new().name("con-panico".into());
+        hilo.spawn_scoped(s, body).expect("spawning a hilo").join()
+    });
+    let _ = std::panic::take_hook();
+    assert!(ended.is_err(), "the hilo was meant to panic and did not");
+}
+
 /// Yields until `ready()` or until `timeout` has passed; returns `ready()`.
 /// For "is that hilo asleep yet?" checks, so an example never guesses with
 /// a sleep and never waits forever.
