@@ -749,6 +749,15 @@ impl fmt::Write for StackLine {
     }
 }
 
+/// Crashes this process on purpose, for a demo: `abort()` (SIGABRT) with
+/// core files switched off first. Not a panic, and not a raised SIGSEGV
+/// (std's handler returns from a single one).
+pub fn crash() -> ! {
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_CORE, 0, 0);
+    std::process::abort()
+}
+
 /// `shared::output::say_as`, for a forked child: the same line format
 /// (elapsed, pid, who, message), built on the stack and written with one
 /// `write(2)`, touching no lock and no heap.

@@ -359,6 +359,35 @@ impl<T: Task> Pool<T> {
         self.stop_all()
     }
 
+    /// Harness for an example's end: stops and reaps the workers (saying
+    /// so), then prints the result lines: `outcome`'s keys (or only
+    /// `interrupted: <signal>` after Ctrl-C / SIGTERM), then `worker_pids`,
+    /// `workers_reaped` and `workers_clean_exit`. Returns `outcome`'s error.
+    pub fn finish(
+        self,
+        outcome: anyhow::Result<Vec<(&'static str, String)>>,
+    ) -> anyhow::Result<()> {
+        let pids = self.pids();
+        let ended = self.shutdown();
+        let clean = ended.iter().filter(|(_, exit)| exit.success()).count();
+        shared::output::say(format!(
+            "stopped and reaped {} workers ({clean} exited with code 0)",
+            ended.len()
+        ));
+        let mut keys = match (&outcome, child::stop_signal()) {
+            (_, Some(signal)) => vec![("interrupted", signal.as_str().to_string())],
+            (Ok(keys), None) => keys.clone(),
+            (Err(_), None) => Vec::new(),
+        };
+        keys.push(("worker_pids", format!("{pids:?}")));
+        keys.push(("workers_reaped", ended.len().to_string()));
+        keys.push(("workers_clean_exit", clean.to_string()));
+        let pairs: Vec<(&str, &dyn fmt::Display)> =
+            keys.iter().map(|(k, v)| (*k, v as _)).collect();
+        shared::output::results(&pairs);
+        outcome.map(|_| ())
+    }
+
     fn stop_all(&mut self) -> Vec<(u32, Exit)> {
         for worker in &self.workers {
             let _ = worker.orders.send(Order::Stop);

@@ -30,7 +30,7 @@ use examples_processes::child;
 use examples_processes::pool::{self, Pool, Task, TaskError};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use shared::output::{heading, line, results, say};
+use shared::output::{heading, line, say};
 use shared::timing::{Comparison, measure};
 use shared::workload::{seed_for, sum_random};
 
@@ -54,11 +54,7 @@ impl Task for Job {
             Job::SumRandom { n, seed } => sum_random(n, seed),
             Job::Square(x) => x * x,
             Job::Add(x, y) => x + y,
-            Job::Crash => {
-                let _ =
-                    nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_CORE, 0, 0);
-                std::process::abort()
-            }
+            Job::Crash => child::crash(), // no core file
         }
     }
 }
@@ -82,11 +78,8 @@ struct Args {
 }
 
 fn list(values: &[u64]) -> String {
-    values
-        .iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
+    let text: Vec<String> = values.iter().map(u64::to_string).collect();
+    text.join(",")
 }
 
 fn values(results: Vec<Result<u64, TaskError>>) -> Result<Vec<u64>, TaskError> {
@@ -114,28 +107,24 @@ fn lesson(
         n,
         seed: seed_for(i as usize),
     };
-    let (pooled, by_pool) = measure(&format!("process pool ({workers} workers)"), || {
-        pool.map(job, jobs.clone())
-    });
+    let pool_label = format!("process pool ({workers} workers)");
+    let (pooled, by_pool) = measure(&pool_label, || pool.map(job, jobs.clone()));
     let pooled = values(pooled?)?;
     // rayon and sequential watch the stop event too, so Ctrl-C ends them early.
     let compute = |i: u64| (!stop.is_set()).then(|| sum_random(n, seed_for(i as usize)));
-    let (threaded, by_rayon) = measure(
-        &format!("rayon ({} threads)", rayon::current_num_threads()),
-        || {
-            jobs.clone()
-                .into_par_iter()
-                .map(compute)
-                .collect::<Option<Vec<u64>>>()
-        },
-    );
+    let rayon_label = format!("rayon ({} threads)", rayon::current_num_threads());
+    let (threaded, by_rayon) = measure(&rayon_label, || {
+        jobs.clone()
+            .into_par_iter()
+            .map(compute)
+            .collect::<Option<Vec<u64>>>()
+    });
     let (expected, by_one) = measure("sequential (1 thread)", || {
         jobs.clone().map(compute).collect::<Option<Vec<u64>>>()
     });
     child::check_stop()?;
     let (threaded, expected) = (threaded.unwrap_or_default(), expected.unwrap_or_default());
     say(format!("Results: {pooled:?}"));
-    let (pool_label, rayon_label) = (by_pool.label.clone(), by_rayon.label.clone());
     let mut table = Comparison::new();
     table.add_checked(by_one, &expected, &expected);
     table.add_checked(by_pool, &pooled, &expected);
@@ -146,6 +135,11 @@ fn lesson(
         table.all_correct(),
         "a way of computing gave a wrong result"
     );
+    let speedup = |label: &str| {
+        table
+            .speedup(label)
+            .map_or("nan".into(), |s| format!("{s:.2}"))
+    };
 
     heading("3. A worker that crashes");
     let before = pool.workers_started();
@@ -160,11 +154,11 @@ fn lesson(
     say(format!(
         "the pool started {replaced} new worker(s) in place of the dead one"
     ));
-    let speedup = |label: &str| {
-        table
-            .speedup(label)
-            .map_or("nan".into(), |s| format!("{s:.2}"))
-    };
+    line(
+        "\nmap and starmap kept input order; the table compares pool and rayon on the same results.",
+    );
+    line("Rust needs no processes to use every core; it uses them for isolation (section 3).");
+    let (ok, err) = (|i: usize| crash[i].as_ref().ok(), crash[1].as_ref().err());
     Ok(vec![
         ("squares", list(&squares)),
         ("starmap_sums", list(&sums)),
@@ -174,19 +168,11 @@ fn lesson(
         ("speedup_rayon", speedup(&rayon_label)),
         (
             "crash_results",
-            format!(
-                "{:?},{},{:?}",
-                crash[0].as_ref().ok(),
-                crash[1].is_err(),
-                crash[2].as_ref().ok()
-            ),
+            format!("{:?},{},{:?}", ok(0), err.is_some(), ok(2)),
         ),
         (
             "crash_error",
-            crash[1]
-                .as_ref()
-                .err()
-                .map_or(String::new(), ToString::to_string),
+            err.map_or(String::new(), ToString::to_string),
         ),
         ("replaced_workers", replaced.to_string()),
     ])
@@ -201,35 +187,7 @@ fn parent(args: &Args) -> anyhow::Result<()> {
         pool.pids()
     ));
     let outcome = lesson(&mut pool, args, &stop);
-    let pids = pool.pids();
-    let ended = pool.shutdown();
-    let clean = ended.iter().filter(|(_, exit)| exit.success()).count();
-    say(format!(
-        "stopped and reaped {} workers ({clean} exited with code 0)",
-        ended.len()
-    ));
-    let mut keys = match (&outcome, child::stop_signal()) {
-        (_, Some(signal)) => vec![("interrupted", signal.as_str().to_string())],
-        (Ok(keys), None) => keys.clone(),
-        (Err(_), None) => Vec::new(),
-    };
-    if outcome.is_ok() && child::stop_signal().is_none() {
-        line("");
-        line(
-            "map and starmap kept input order; the table shows the pool's and rayon's speed-up on the",
-        );
-        line(
-            "same results. Rust needs no processes to use every core; it uses them for isolation:",
-        );
-        line("the crashed worker took down only itself and its task.");
-    }
-    keys.push(("worker_pids", format!("{pids:?}")));
-    keys.push(("workers_reaped", ended.len().to_string()));
-    keys.push(("workers_clean_exit", clean.to_string()));
-    let pairs: Vec<(&str, &dyn std::fmt::Display)> =
-        keys.iter().map(|(k, v)| (*k, v as _)).collect();
-    results(&pairs);
-    outcome.map(|_| ())
+    pool.finish(outcome) // stops and reaps the workers, prints the result lines
 }
 
 fn main() -> ExitCode {
