@@ -51,3 +51,62 @@ fn async_requests() {
     );
     assert!(python.run.int("max_in_flight") <= 3, "{}", python.run);
 }
+
+#[test]
+fn coroutines() {
+    check(
+        "async/coroutines.py",
+        env!("CARGO_BIN_EXE_coroutines"),
+        &["--unit-ms", "30"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("gather_order", "gather_order"),
+                ("as_completed_order", "as_completed_order"),
+                ("first_completed", "first_completed"),
+                ("timed_out", "timed_out"),
+                ("cancelled", "cancelled"),
+                ("cancelled_task_finished", "cancelled_task_finished"),
+                ("dropped_future_ran", "dropped_future_ran"),
+            ],
+        },
+    );
+}
+
+#[test]
+fn blocking_the_loop() {
+    let (python, _) = check(
+        "async/blocking_the_loop.py",
+        env!("CARGO_BIN_EXE_blocking_the_loop"),
+        &["--job-ms", "100"],
+        Agreement {
+            own: &[],
+            agree: &[("job_ms", "job_ms")],
+        },
+    );
+    // CPU work inside the loop delays the ticker by (nearly) the whole job.
+    assert!(python.run.num("late_ms_inline") >= 80.0, "{}", python.run);
+    assert!(
+        python.run.num("late_ms_thread_sleep") >= 80.0,
+        "{}",
+        python.run
+    );
+}
+
+#[test]
+fn message_loop() {
+    let (python, _) = check(
+        "async/message_loop.py",
+        env!("CARGO_BIN_EXE_message_loop"),
+        &["--bursts", "3", "--burst", "3", "--gap-ms", "20"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("items", "items"),
+                ("spin_in_order", "spin_in_order"),
+                ("sleep_in_order", "sleep_in_order"),
+            ],
+        },
+    );
+    assert!(python.run.int("spin_empty_checks") > 0, "{}", python.run);
+}
