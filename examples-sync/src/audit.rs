@@ -101,6 +101,28 @@ pub fn audit(producers: usize, per_producer: usize, received: &[Vec<Item>]) -> A
     }
 }
 
+/// Prints the result block: `first`, then for each named audit
+/// `<name>_consumed`, `_lost`, `_duplicated`, `_in_order` and `_ms`.
+pub fn print_results(first: &[(&str, &dyn fmt::Display)], audits: &[(&str, Audit, u128)]) {
+    let mut lines: Vec<(String, String)> = first
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    for (name, a, ms) in audits {
+        lines.push((format!("{name}_consumed"), a.consumed.to_string()));
+        lines.push((format!("{name}_lost"), a.lost.to_string()));
+        lines.push((format!("{name}_duplicated"), a.duplicated.to_string()));
+        lines.push((
+            format!("{name}_in_order"),
+            (a.out_of_order == 0).to_string(),
+        ));
+        lines.push((format!("{name}_ms"), ms.to_string()));
+    }
+    let pairs: Vec<(&str, &dyn fmt::Display)> =
+        lines.iter().map(|(k, v)| (k.as_str(), v as _)).collect();
+    shared::output::results(&pairs);
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

@@ -9,17 +9,14 @@
 //!         use(x)
 //! # join the producers, then one q.put(None) per consumer
 //! ```
-//! Rust has several; each is shown with several producers and stopped
-//! without losing an item:
-//! 1. `std::sync::mpsc::sync_channel(cap)`: many producers, ONE consumer
-//!    (its `Receiver` cannot be cloned). Closed when every `Sender` is
-//!    dropped: `recv()` then returns `Err` once drained. (Python's Queue
-//!    has no close before 3.13's `shutdown()`: hence the sentinel custom.)
-//! 2. `crossbeam_channel::bounded(cap)`: many producers and consumers (the
-//!    `Receiver` clones), closed the same way.
-//! 3. The same stopped with sentinels, as in Python: messages are
-//!    `Option<Item>`, and main sends one `None` per consumer (one too few
-//!    and a consumer waits forever).
+//! Rust has several, each shown stopping without losing an item:
+//! 1. `std::sync::mpsc::sync_channel(cap)`: ONE consumer (its `Receiver`
+//!    cannot be cloned); closed when every `Sender` is dropped, `recv()` then
+//!    returns `Err` once drained. (Python's Queue has no close before 3.13's
+//!    `shutdown()`: hence the sentinel custom.)
+//! 2. `crossbeam_channel::bounded(cap)`: its `Receiver` clones; closed alike.
+//! 3. The same stopped with sentinels, as in Python: one `None` per consumer
+//!    (one too few and a consumer waits forever).
 //! 4. The library's `BoundedQueue` (`src/queue/`, see `condition`), `close()`.
 //!
 //! Run: cargo run -p examples-sync --release --bin queue
@@ -31,7 +28,7 @@ use std::sync::mpsc;
 
 use anyhow::ensure;
 use clap::Parser;
-use examples_sync::audit::{Audit, Item, audit};
+use examples_sync::audit::{Audit, Item, audit, print_results};
 use examples_sync::{BoundedQueue, harness};
 use shared::output::{self, heading, say};
 use shared::timing::timed;
@@ -74,10 +71,11 @@ fn main() -> anyhow::Result<()> {
         p * n
     );
     let mut audits: Vec<(&str, Audit, u128)> = Vec::new();
-
-    heading(&format!(
-        "1. std mpsc::sync_channel({cap}): {p} producers, 1 consumer, closed"
+    say(format!(
+        "{p} producers x {n} items, {c} consumers, every queue holds {cap}"
     ));
+
+    heading("1. std mpsc::sync_channel: one consumer, closed");
     let (tx, rx) = mpsc::sync_channel::<Item>(cap);
     let rx = Mutex::new(Some(rx)); // the one consumer takes it
     let (got, t) = timed(|| {
@@ -97,9 +95,7 @@ fn main() -> anyhow::Result<()> {
     });
     audits.push(("std_mpsc", audit(p, n, &got?), t.as_millis()));
 
-    heading(&format!(
-        "2. crossbeam bounded({cap}): {p} producers, {c} consumers, closed"
-    ));
+    heading("2. crossbeam bounded: many consumers, closed");
     let (tx, rx) = crossbeam_channel::bounded::<Item>(cap);
     let (got, t) = timed(|| {
         harness::producers_consumers(
@@ -118,9 +114,7 @@ fn main() -> anyhow::Result<()> {
     });
     audits.push(("crossbeam", audit(p, n, &got?), t.as_millis()));
 
-    heading(&format!(
-        "3. crossbeam bounded({cap}): {p} producers, {c} consumers, sentinels"
-    ));
+    heading("3. crossbeam bounded: many consumers, sentinels");
     let (tx, rx) = crossbeam_channel::bounded::<Option<Item>>(cap);
     let main_tx = tx.clone(); // main keeps a Sender: the channel never closes
     let (got, t) = timed(|| {
@@ -137,18 +131,14 @@ fn main() -> anyhow::Result<()> {
                 move || std::iter::from_fn(|| rx.recv().ok().flatten()).collect()
             },
             || {
-                say(format!(
-                    "producers done; sending {c} sentinels (None), one per consumer"
-                ));
+                say(format!("producers done: {c} sentinels (None)"));
                 (0..c).for_each(|_| main_tx.send(None).unwrap());
             },
         )
     });
     audits.push(("sentinel", audit(p, n, &got?), t.as_millis()));
 
-    heading(&format!(
-        "4. the library's BoundedQueue({cap}): {p} producers, {c} consumers, close()"
-    ));
+    heading("4. the library's BoundedQueue: close()");
     let q = &BoundedQueue::new(cap);
     let (got, t) = timed(|| {
         harness::producers_consumers(
@@ -161,43 +151,19 @@ fn main() -> anyhow::Result<()> {
     });
     audits.push(("bounded_queue", audit(p, n, &got?), t.as_millis()));
 
+    let perfect = audits.iter().filter(|(_, a, _)| a.is_perfect()).count();
     for (name, a, ms) in &audits {
         say(format!("{name:<14} {a} ({ms} ms)"));
     }
-    let perfect = audits.iter().filter(|(_, a, _)| a.is_perfect()).count();
     output::line("");
     output::line(format!(
-        "What you saw: {perfect} of 4 queues delivered all {} items exactly once, in each producer's order{}",
-        p * n,
-        if perfect == 4 {
-            ";"
-        } else {
-            " (the others did NOT: WRONG);"
-        }
+        "What you saw: {perfect} of 4 queues delivered all {} items exactly once, in each producer's order;",
+        p * n
     ));
-    output::line(
-        "closing and sentinels both ended every consumer after the last item, never before.",
-    );
     output::line(format!(
-        "The library's queue held at most {} of {cap}.",
+        "closing and sentinels both ended every consumer after the last item. The library's queue held at most {} of {cap}.",
         q.peak()
     ));
-    let mut results: Vec<(String, String)> = vec![
-        ("items".into(), (p * n).to_string()),
-        ("peak".into(), q.peak().to_string()),
-    ];
-    for (name, a, ms) in &audits {
-        results.push((format!("{name}_consumed"), a.consumed.to_string()));
-        results.push((format!("{name}_lost"), a.lost.to_string()));
-        results.push((format!("{name}_duplicated"), a.duplicated.to_string()));
-        results.push((
-            format!("{name}_in_order"),
-            (a.out_of_order == 0).to_string(),
-        ));
-        results.push((format!("{name}_ms"), ms.to_string()));
-    }
-    let pairs: Vec<(&str, &dyn std::fmt::Display)> =
-        results.iter().map(|(k, v)| (k.as_str(), v as _)).collect();
-    output::results(&pairs);
+    print_results(&[("items", &(p * n)), ("peak", &q.peak())], &audits);
     Ok(())
 }
