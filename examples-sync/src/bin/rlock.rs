@@ -12,14 +12,13 @@
 //!             for x in xs: self.depositar(x)       # ... and taken again
 //! ```
 //! With a plain `Lock`, `depositar_varios` would hang (see `double_lock`).
-//! Rust: `std::sync::Mutex` is not re-entrant, and cannot be: its guard
-//! hands out `&mut T`, and two guards on one thread would be two `&mut` to
-//! one value. `parking_lot::ReentrantMutex` is, because its guard hands out
-//! only `&T`; to change the data put it in a `RefCell`, which checks
-//! borrows at run time (a second `borrow_mut` is a panic, where a `Mutex`
-//! would not have compiled). Each lock also compares the owner with the
-//! current hilo and keeps a count (the figures bench measures it). Often
-//! the better fix is a private helper that takes the guard's data.
+//! Rust: `std::sync::Mutex` cannot re-enter: its guard hands out `&mut T`,
+//! and two guards on one hilo would be two `&mut` to one value.
+//! `parking_lot::ReentrantMutex` can: its guard gives only `&T`, so the data
+//! goes in a `RefCell` (a second `borrow_mut` is a run-time panic, where a
+//! `Mutex` would not compile). Each lock checks the owner and keeps a count
+//! (the bench measures it); often the better fix is a private helper that
+//! takes the guard's data.
 //!
 //! Run: cargo run -p examples-sync --bin rlock
 //!      cargo run -p examples-sync --bin rlock -- --depth 5 --hold-ms 50
@@ -136,30 +135,15 @@ fn main() -> anyhow::Result<()> {
     let refused_self = matches!(std_lock.try_lock(), Err(TryLockError::WouldBlock));
     drop(held);
     say(format!(
-        "std Mutex, its holder's try_lock: {}",
-        if refused_self {
-            "refused (WouldBlock)"
-        } else {
-            "got it (WRONG)"
-        }
+        "std Mutex, its holder's try_lock refused (WouldBlock): {refused_self}"
     ));
 
     output::line("");
     output::line(format!(
-        "What you saw: the owner took the lock {deepest} levels deep; another hilo was {} and got it",
-        if refused {
-            "refused"
-        } else {
-            "NOT refused (WRONG)"
-        }
+        "What you saw: the owner took the lock {deepest} levels deep; another hilo was refused ({refused})"
     ));
     output::line(format!(
-        "{}. A std Mutex refused even its holder: its guard gives &mut, and two &mut to one value are not allowed.",
-        if after {
-            "only after every level was released"
-        } else {
-            "BEFORE every level was released (WRONG)"
-        }
+        "and got it only after every level was released ({after}). A std Mutex refused even its holder."
     ));
     output::results(&[
         ("deepest", &deepest),
