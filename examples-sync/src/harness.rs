@@ -5,7 +5,9 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use shared::timeline::{Kind, Timeline};
 
 use crate::audit::{Audit, Item, audit};
 
@@ -196,6 +198,37 @@ pub fn finish_within(
     } else {
         Ended::Stuck
     })
+}
+
+/// Counts the hilos inside a resource and remembers the most at once.
+#[derive(Default)]
+pub struct Inside {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl Inside {
+    /// One visit of `lane` (asked to enter at `asked`, in now): on the
+    /// timeline, waiting until now, then holding while it sleeps `stay`
+    /// (ending before the caller releases its permit).
+    pub fn visit(&self, lane: &str, timeline: &Timeline, asked: Instant, stay: Duration) {
+        let got = Instant::now();
+        timeline.record(lane, Kind::Waiting, asked, got);
+        self.most.fetch_max(
+            self.now.fetch_add(1, Ordering::SeqCst) + 1,
+            Ordering::SeqCst,
+        );
+        let waited = (got - asked).as_millis();
+        shared::output::say(format!("in the database (waited {waited} ms)"));
+        thread::sleep(stay); // the pretend query
+        self.now.fetch_sub(1, Ordering::SeqCst);
+        timeline.record(lane, Kind::Holding, got, Instant::now());
+    }
+
+    /// The most hilos inside at once.
+    pub fn most(&self) -> usize {
+        self.most.load(Ordering::SeqCst)
+    }
 }
 
 /// Can another hilo take `lock` right now? (A poisoned lock is free.)

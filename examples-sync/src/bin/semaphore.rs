@@ -22,9 +22,7 @@
 //!      cargo run -p examples-sync --bin semaphore -- --permits 3 --threads 10 --query-ms 100
 #![forbid(unsafe_code)]
 
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -70,29 +68,6 @@ impl Sem {
     }
 }
 
-/// Counts the hilos inside and remembers the most at once.
-#[derive(Default)]
-struct Inside {
-    now: AtomicUsize,
-    most: AtomicUsize,
-}
-
-impl Inside {
-    fn query(&self, lane: &str, timeline: &Timeline, asked: Instant, query: Duration) {
-        let got = Instant::now();
-        timeline.record(lane, Kind::Waiting, asked, got);
-        self.most
-            .fetch_max(self.now.fetch_add(1, SeqCst) + 1, SeqCst);
-        say(format!(
-            "in the database (waited {} ms)",
-            (got - asked).as_millis()
-        ));
-        thread::sleep(query); // the pretend query
-        self.now.fetch_sub(1, SeqCst);
-        timeline.record(lane, Kind::Holding, got, Instant::now()); // before the release
-    }
-}
-
 fn main() -> anyhow::Result<()> {
     output::start();
     let args = Args::parse();
@@ -106,28 +81,25 @@ fn main() -> anyhow::Result<()> {
         permits: Mutex::new(args.permits),
         freed: Condvar::new(),
     };
-    let (inside, timeline) = (Inside::default(), Timeline::new());
+    let (inside, timeline) = (harness::Inside::default(), Timeline::new());
     harness::hilos(args.threads, "hilo", |i| {
         let asked = Instant::now();
         db_slots.acquire();
-        inside.query(&format!("hilo-{i}"), &timeline, asked, query);
+        inside.visit(&format!("hilo-{i}"), &timeline, asked, query); // the pretend query: counted, drawn
         db_slots.release();
     })?;
     output::text(timeline.render(terminal_width()));
-    let (most, overlap) = (
-        inside.most.load(SeqCst),
-        timeline.max_overlap(Kind::Holding),
-    );
+    let (most, overlap) = (inside.most(), timeline.max_overlap(Kind::Holding));
 
     heading("2. The library's Semaphore: a Permit guard released on drop");
     let db_slots = Semaphore::new(args.permits);
-    let (lib_inside, timeline) = (Inside::default(), Timeline::new());
+    let (lib_inside, timeline) = (harness::Inside::default(), Timeline::new());
     harness::hilos(args.threads, "hilo", |i| {
         let asked = Instant::now();
         let _permit = db_slots.acquire(); // released at the end of the closure
-        lib_inside.query(&format!("hilo-{i}"), &timeline, asked, query);
+        lib_inside.visit(&format!("hilo-{i}"), &timeline, asked, query);
     })?;
-    let lib_most = lib_inside.most.load(SeqCst);
+    let lib_most = lib_inside.most();
     let all: Vec<_> = (0..args.permits).map(|_| db_slots.acquire()).collect();
     let timed_out = db_slots
         .acquire_timeout(Duration::from_millis(50))
@@ -137,17 +109,10 @@ fn main() -> anyhow::Result<()> {
     ));
     drop(all);
 
-    let within = most <= args.permits && lib_most <= args.permits;
     output::line("");
     output::line(format!(
-        "What you saw: max inside at once: {most} of {} hilos (limit {}), {lib_most} with the library's: {}",
-        args.threads,
-        args.permits,
-        if within {
-            "never more than the permits; the others waited ('.')."
-        } else {
-            "MORE than the permits (WRONG)."
-        }
+        "What you saw: max inside at once: {most} of {} hilos (limit {}), {lib_most} with the library's; the others waited ('.').",
+        args.threads, args.permits
     ));
     output::results(&[
         ("permits", &args.permits),
