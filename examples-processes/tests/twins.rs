@@ -147,3 +147,31 @@ fn shared_memory() {
     );
     assert_eq!(python.run.int("lost_shared_lock"), 0, "{}", python.run);
 }
+
+#[test]
+fn supervisor() {
+    check(
+        "processes/supervisor.py",
+        env!("CARGO_BIN_EXE_supervisor"),
+        &[
+            "--workers",
+            "2",
+            "--interval-ms",
+            "50",
+            "--stop-after-ms",
+            "600",
+        ],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("stop", "stop"),
+                ("left_by_themselves", "left_by_themselves"),
+                ("ended_badly", "ended_badly"),
+                ("killed", "killed"),
+                ("restarts", "restarts"),
+                ("reloads", "reloads"),
+                ("leftovers", "leftovers"),
+            ],
+        },
+    );
+}
