@@ -257,6 +257,16 @@ pub fn panic_on_purpose(body: impl FnOnce() + Send) {
     assert!(ended.is_err(), "the hilo was meant to panic and did not");
 }
 
+/// Waits (at most 10 s) until `n` hilos are asleep on `event`: no guessing
+/// with a sleep, no waiting forever.
+pub fn until_waiting(event: &crate::Event, n: usize) -> io::Result<()> {
+    if wait_until(Duration::from_secs(10), || event.waiters() >= n) {
+        Ok(())
+    } else {
+        Err(io::Error::other("the waiters never went to sleep"))
+    }
+}
+
 /// Yields until `ready()` or until `timeout` has passed; returns `ready()`.
 /// For "is that hilo asleep yet?" checks, so an example never guesses with
 /// a sleep and never waits forever.

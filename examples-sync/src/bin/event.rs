@@ -12,11 +12,10 @@
 //! ready.clear()                  # later waits block again
 //! ```
 //! Rust: std has no Event. `examples_sync::Event` (`src/event.rs`) is a
-//! flag under a `Mutex` and a `Condvar` woken with `notify_all` (with
-//! `notify_one`, one set would wake one waiter), plus a count of sets so a
-//! set-then-clear still wakes those already waiting, as in Python.
-//! `wait_timeout(d) -> bool` returns the timeout as a value. For a one-shot
-//! "go" to many hilos a `Barrier` or a closed channel also work; an Event
+//! flag under a `Mutex` and a `Condvar` woken with `notify_all` (`notify_one`
+//! would wake one waiter), plus a count of sets so a set-then-clear still
+//! wakes those already waiting, as in Python; `wait_timeout(d) -> bool`.
+//! A one-shot "go" could also be a `Barrier` or a closed channel; an Event
 //! can be cleared and reused. Wake order varies run to run.
 //!
 //! Run: cargo run -p examples-sync --bin event
@@ -48,13 +47,6 @@ struct Args {
     timeout_ms: u64,
 }
 
-/// Waits (at most 10 s) until `n` hilos are asleep on `event`: no guessing with a sleep.
-fn until_waiting(event: &Event, n: usize) -> anyhow::Result<()> {
-    let asleep = harness::wait_until(Duration::from_secs(10), || event.waiters() >= n);
-    anyhow::ensure!(asleep, "the waiters never went to sleep");
-    Ok(())
-}
-
 fn main() -> anyhow::Result<()> {
     output::start();
     let args = Args::parse();
@@ -74,7 +66,7 @@ fn main() -> anyhow::Result<()> {
                     tx.send(Instant::now()).unwrap();
                 })?;
         }
-        until_waiting(&ready, n)?;
+        harness::until_waiting(&ready, n)?;
         say(format!(
             "main: {n} hilos asleep on the event; setting it in {} ms",
             args.delay_ms
@@ -113,7 +105,7 @@ fn main() -> anyhow::Result<()> {
         let handles: Vec<_> = (0..pulse_waiters)
             .map(|_| s.spawn(|| pulse.wait_timeout(Duration::from_secs(10))))
             .collect();
-        until_waiting(&pulse, pulse_waiters)?;
+        harness::until_waiting(&pulse, pulse_waiters)?;
         pulse.set();
         pulse.clear();
         Ok(handles
@@ -128,20 +120,13 @@ fn main() -> anyhow::Result<()> {
 
     output::line("");
     output::line(format!(
-        "What you saw: one set() woke {} of {n} waiting hilos{}, first to last within {} µs;",
+        "What you saw: one set() woke {} of {n} waiting hilos (all after it: {all_after}), first to last within {} µs;",
         wakes.len(),
-        if all_after && wakes.len() == n {
-            ""
-        } else {
-            " (WRONG)"
-        },
         spread.as_micros()
     ));
     output::line(format!(
-        "a timed wait returned {unset} on an unset event after its timeout, {set} on a set one,"
-    ));
-    output::line(format!(
-        "{cleared} after clear(); a set() then clear() still woke {pulsed} of {pulse_waiters} waiting hilos."
+        "a timed wait returned {unset} unset (after its timeout), {set} set, {cleared} after clear(); \
+         set() then clear() still woke {pulsed} of {pulse_waiters} waiting hilos."
     ));
     output::results(&[
         ("waiters", &n),
