@@ -547,6 +547,21 @@ impl Child {
         }
     }
 
+    /// [`Child::join`], then says how the child ended ("joined <name> (pid
+    /// N): <exit>"), and fails with [`ChildError::Failed`] unless it exited
+    /// with code 0: the end of most examples' children, in one line.
+    pub fn join_ok(&mut self, limit: Duration) -> Result<Exit, ChildError> {
+        let exit = self.join(limit)?;
+        shared::output::say(format!("joined {} (pid {}): {exit}", self.name, self.pid()));
+        if !exit.success() {
+            return Err(ChildError::Failed {
+                name: self.name.clone(),
+                exit,
+            });
+        }
+        Ok(exit)
+    }
+
     /// Sends `signal` to the child if it has not been reaped yet. (A pid is
     /// only reused after its zombie is reaped, and only we reap it, so the
     /// signal cannot hit a stranger.)
@@ -1131,6 +1146,26 @@ fn watch_signals(
         })
         .map_err(|e| ChildError::io("cannot start the signal thread", e))?;
     Ok(event)
+}
+
+/// The whole `main` of a binary that re-executes itself as children, in one
+/// call: Rust's `if __name__ == "__main__":`. Without a role (the parent) it
+/// runs `parent`; in a child it first calls [`die_with_parent`], then
+/// `child(role)`, whose `None` means a role this binary does not know. The
+/// result becomes the exit code ([`exit_code`]).
+pub fn main_with_roles(
+    parent: impl FnOnce() -> anyhow::Result<()>,
+    child: impl FnOnce(&str) -> Option<anyhow::Result<()>>,
+) -> std::process::ExitCode {
+    let result = match role() {
+        None => parent(),
+        Some(role) => die_with_parent()
+            .map_err(anyhow::Error::from)
+            .and_then(|()| {
+                child(&role).unwrap_or_else(|| Err(ChildError::UnknownRole(role.clone()).into()))
+            }),
+    };
+    exit_code(result)
 }
 
 /// What `main` returns when its work is done: success; 128 + the signal's

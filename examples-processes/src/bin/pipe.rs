@@ -20,12 +20,13 @@
 #![forbid(unsafe_code)]
 
 use std::io::BufReader;
+use std::net::Shutdown;
 use std::os::fd::{AsFd as _, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail, ensure};
+use anyhow::{Context, ensure};
 use clap::Parser;
 use examples_processes::child::{self, Child};
 use examples_processes::wire::{read_frame, write_frame};
@@ -43,22 +44,11 @@ struct Note {
     text: String,
 }
 
-/// A request on the duplex pair.
-#[derive(Debug, Serialize, Deserialize)]
-enum Request {
-    Square(u64),
-    Echo(String),
-    Stop,
-}
-
-/// The reply to a [`Request`].
+/// The reply to a request: a square, or "too big" (an answer, not a crash).
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 enum Reply {
     Squared(u64),
-    /// The square does not fit in a u64: an answer, not a crash.
     TooBig(u64),
-    Echoed(String),
-    Bye,
 }
 
 #[derive(Parser, Debug)]
@@ -90,50 +80,34 @@ fn pipe_reader(expected: u32) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Child, part 2: answer requests on stdin (one end of a socket pair).
+/// Child, part 2: answer requests on stdin (one end of a socket pair)
+/// until the parent shuts its writing side (end-of-file).
 fn pipe_server() -> anyhow::Result<()> {
-    // stdin IS a socket here: take our own handle on it, for reading and
-    // writing both.
+    // stdin IS a socket here: take our own handle on it, to read and write.
     let stream = UnixStream::from(std::io::stdin().as_fd().try_clone_to_owned()?);
     let mut requests = BufReader::new(stream.try_clone()?);
     let mut replies = stream;
-    while let Some(request) = read_frame::<_, Request>(&mut requests)? {
-        let reply = match request {
-            // Any u64 can arrive: a plain x * x would overflow (a panic in
-            // a debug build, a wrong answer in release).
-            Request::Square(x) => x.checked_mul(x).map_or(Reply::TooBig(x), Reply::Squared),
-            Request::Echo(text) => Reply::Echoed(text),
-            Request::Stop => Reply::Bye,
-        };
-        let stop = reply == Reply::Bye;
-        write_frame(&mut replies, &reply)?;
-        if stop {
-            break;
-        }
+    while let Some(x) = read_frame::<_, u64>(&mut requests)? {
+        // Any u64 can arrive: a plain x * x would overflow (a panic in a
+        // debug build, a wrong answer in release).
+        write_frame(
+            &mut replies,
+            &x.checked_mul(x).map_or(Reply::TooBig(x), Reply::Squared),
+        )?;
     }
     Ok(())
 }
 
-fn join(child: &mut Child) -> anyhow::Result<String> {
-    let exit = child.wait_or_kill(Duration::from_secs(60))?;
-    say(format!("joined {}: {exit}", child.name()));
-    ensure!(exit.success(), "{} did not end well: {exit}", child.name());
-    Ok(exit.to_string())
-}
-
 fn one_way(notes: u32) -> anyhow::Result<String> {
     heading("1. One-way: an OS pipe, parent writes, child reads");
-    let (read_end, write_end) = std::io::pipe().context("pipe")?;
-    let mut reader = {
-        let mut command = child::self_command(READER_ROLE)?;
-        command
-            .stdin(Stdio::from(read_end))
-            .arg(format!("--notes={notes}"));
-        Child::spawn(&mut command, READER_ROLE)?
-        // `command` is dropped here, and with it our copy of the read end.
-    };
+    let (read_end, mut pipe) = std::io::pipe().context("pipe")?;
+    let mut command = child::self_command(READER_ROLE)?;
+    command
+        .stdin(Stdio::from(read_end))
+        .arg(format!("--notes={notes}"));
+    let mut reader = Child::spawn(&mut command, READER_ROLE)?;
+    drop(command); // and with it our copy of the read end
     // Unbuffered: write_frame writes each frame with one write(2).
-    let mut pipe = write_end;
     for seq in 0..notes {
         let text = format!("nota {seq} por la tubería");
         write_frame(&mut pipe, &Note { seq, text }).context("writing to the pipe")?;
@@ -141,64 +115,59 @@ fn one_way(notes: u32) -> anyhow::Result<String> {
     say(format!("wrote {notes} notes; closing the write end"));
     // Closing our (only) write end is what makes the reader see end-of-file.
     drop(pipe);
-    join(&mut reader)
+    Ok(reader.join_ok(Duration::from_secs(60))?.to_string())
 }
 
-/// One request and its reply.
+/// One request (a number to square) and its reply.
 fn ask(
     requests: &mut UnixStream,
     replies: &mut BufReader<UnixStream>,
-    request: &Request,
+    x: u64,
 ) -> anyhow::Result<Reply> {
-    write_frame(requests, request)?;
-    match read_frame(replies)? {
-        Some(reply) => Ok(reply),
-        None => bail!("the server hung up before replying to {request:?}"),
-    }
+    write_frame(requests, &x)?;
+    read_frame(replies)?.context("the server hung up before replying")
 }
 
 fn duplex(round_trips: u32) -> anyhow::Result<Duration> {
     heading("2. Duplex: a socket pair, request and reply");
     let (mut requests, theirs) = UnixStream::pair().context("socketpair")?;
-    let mut server = {
-        let mut command = child::self_command(SERVER_ROLE)?;
-        command.stdin(Stdio::from(OwnedFd::from(theirs)));
-        Child::spawn(&mut command, SERVER_ROLE)?
-    };
+    let mut command = child::self_command(SERVER_ROLE)?;
+    command.stdin(Stdio::from(OwnedFd::from(theirs)));
+    let mut server = Child::spawn(&mut command, SERVER_ROLE)?;
+    drop(command); // our copy of the server's end
     // Replies must not wait forever if the server dies mid-way.
     requests.set_read_timeout(Some(Duration::from_secs(20)))?;
     let mut replies = BufReader::new(requests.try_clone()?);
 
     // 2^32 squared needs 65 bits: an answer (TooBig), not an overflow.
-    for (request, want) in [
-        (Request::Echo("hola".into()), Reply::Echoed("hola".into())),
-        (Request::Square(12), Reply::Squared(144)),
-        (Request::Square(1 << 32), Reply::TooBig(1 << 32)),
+    let max = u64::MAX;
+    for (x, want) in [
+        (12, Reply::Squared(144)),
+        (1 << 32, Reply::TooBig(1 << 32)),
+        (max, Reply::TooBig(max)),
     ] {
-        let got = ask(&mut requests, &mut replies, &request)?;
-        say(format!("sent {request:?}, got back {got:?}"));
+        let got = ask(&mut requests, &mut replies, x)?;
+        say(format!("sent {x}, got back {got:?}"));
         ensure!(got == want, "wrong reply: {got:?}");
     }
     say("request/reply round trip works");
-
     let mut trips = Vec::with_capacity(round_trips as usize);
     for x in 0..u64::from(round_trips) {
         let start = Instant::now();
-        let reply = ask(&mut requests, &mut replies, &Request::Square(x))?;
+        let reply = ask(&mut requests, &mut replies, x)?;
         trips.push(start.elapsed());
         ensure!(
-            Some(&reply) == x.checked_mul(x).map(Reply::Squared).as_ref(),
-            "wrong reply to Square({x}): {reply:?}"
+            reply == Reply::Squared(x * x),
+            "wrong reply to {x}: {reply:?}"
         );
     }
-    let bye = ask(&mut requests, &mut replies, &Request::Stop)?;
-    ensure!(bye == Reply::Bye, "wrong reply to Stop: {bye:?}");
-    join(&mut server)?;
+    requests.shutdown(Shutdown::Write)?; // the server reads end-of-file, and ends
+    server.join_ok(Duration::from_secs(60))?;
     trips.sort_unstable();
     let median = trips[trips.len() / 2];
-    let trip = format_duration(median);
     say(format!(
-        "round trip over the socket pair: median {trip} ({round_trips} trips, each checked)"
+        "round trip: median {} ({round_trips} trips, each checked)",
+        format_duration(median)
     ));
     Ok(median)
 }
@@ -216,7 +185,7 @@ fn parent(args: &Args) -> anyhow::Result<()> {
     results(&[
         ("notes_sent", &args.notes),
         ("reader_exit", &reader_exit),
-        ("replies_checked", &(args.round_trips + 3)),
+        ("replies_checked", &(args.round_trips + 3)), // + the three above
         (
             "round_trip_median_us",
             &format!("{:.2}", median.as_secs_f64() * 1e6),
@@ -229,15 +198,12 @@ fn main() -> std::process::ExitCode {
     shared::output::start();
     let args = Args::parse();
     // Python's `if __name__ == "__main__":` a re-executed child has a role.
-    let result = match child::role().as_deref() {
-        Some(role) => child::die_with_parent()
-            .map_err(Into::into)
-            .and_then(|()| match role {
-                READER_ROLE => pipe_reader(args.notes),
-                SERVER_ROLE => pipe_server(),
-                other => Err(child::ChildError::UnknownRole(other.into()).into()),
-            }),
-        None => parent(&args),
-    };
-    child::exit_code(result)
+    child::main_with_roles(
+        || parent(&args),
+        |role| match role {
+            READER_ROLE => Some(pipe_reader(args.notes)),
+            SERVER_ROLE => Some(pipe_server()),
+            _ => None,
+        },
+    )
 }
