@@ -11,13 +11,12 @@
 //! Rust: a `Condvar` is the wait / notify half of `Condition`; the lock half
 //! is the `Mutex` that owns the buffer, and `wait` takes its guard (unlocks,
 //! sleeps, relocks). Wait in a `while`: a wake-up may be spurious or stale.
-//! Notes wrong on two points: `notifyall()` is `notify_all()` in Python 3
-//! (`notifyAll` is a deprecated alias); and with ONE condition, `notify()`
-//! (Rust: `notify_one`) can deadlock with 2 producers and 2 consumers (a
-//! producer wakes a producer, all end up asleep: part 3 shows it; CPython
-//! 3.11 hung in 10 of 10 runs too). So this buffer uses `notify_all`;
-//! CPython's `queue.Queue` uses two conditions (`not_empty`, `not_full`).
-//! Part 2 runs the library's queue (`src/queue/`, built in four steps).
+//! Notes wrong twice: `notifyall()` is `notify_all()` in Python 3
+//! (`notifyAll` a deprecated alias); and with ONE condition `notify()`
+//! (`notify_one`) can deadlock with 2 producers and 2 consumers (a producer
+//! wakes a producer, all end up asleep: part 3; CPython 3.11 hung in 10 of
+//! 10 runs too). So this buffer uses `notify_all`; `queue.Queue` has two
+//! conditions (`not_empty`, `not_full`), as the library's queue (part 2).
 //!
 //! Run: cargo run -p examples-sync --bin condition
 //!      cargo run -p examples-sync --bin condition -- --producers 3 --consumers 2 --capacity 4
@@ -138,7 +137,8 @@ fn main() -> anyhow::Result<()> {
     };
     let plain = exchange.run(|item| buffer.put(item), || buffer.get(), || buffer.finish())?;
     let state = buffer.state.into_inner().unwrap();
-    say(format!("{plain}; most held: {} of {cap}", state.peak));
+    let (peak, full_waits, empty_waits) = (state.peak, state.full_waits, state.empty_waits);
+    say(format!("{plain}; most held: {peak} of {cap}"));
 
     heading("2. The same with the library's BoundedQueue (two Condvars, close, spin)");
     let queue = BoundedQueue::new(cap);
@@ -163,22 +163,20 @@ fn main() -> anyhow::Result<()> {
     })?;
     let hung = ended == Ended::Stuck;
     say(format!(
-        "4000 puts and gets (a few ms of work) after 1 s: {ended:?}"
+        "4000 puts and gets (ms of work), after 1 s: {ended:?}"
     ));
 
     output::line("");
     output::line(format!(
-        "What you saw: {} items, each consumed once in order: {}; at most {} of {cap} in the buffer;",
+        "What you saw: {} items, each consumed once in order: {}; at most {peak} of {cap} held;",
         plain.produced,
-        plain.is_perfect(),
-        state.peak
+        plain.is_perfect()
     ));
     output::line(format!(
-        "a hilo found it full {} times, empty {} times, and slept on the Condvar each time.",
-        state.full_waits, state.empty_waits
+        "full {full_waits} times, empty {empty_waits} times: each time a hilo slept on the Condvar."
     ));
     output::line(format!(
-        "The library's queue (a Condvar per side: a put wakes one cliente) lost {}; notify_one on one Condvar deadlocked: {hung}.",
+        "The library's queue lost {}; notify_one on one Condvar deadlocked: {hung}.",
         library.lost
     ));
     output::results(&[
@@ -187,9 +185,9 @@ fn main() -> anyhow::Result<()> {
         ("lost", &plain.lost),
         ("duplicated", &plain.duplicated),
         ("in_order", &(plain.out_of_order == 0)),
-        ("peak", &state.peak),
-        ("full_waits", &state.full_waits),
-        ("empty_waits", &state.empty_waits),
+        ("peak", &peak),
+        ("full_waits", &full_waits),
+        ("empty_waits", &empty_waits),
         ("library_consumed", &library.consumed),
         ("library_lost", &library.lost),
         ("library_in_order", &(library.out_of_order == 0)),
