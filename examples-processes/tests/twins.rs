@@ -175,3 +175,40 @@ fn supervisor() {
         },
     );
 }
+
+#[test]
+fn fifo() {
+    check(
+        "processes/fifo.py",
+        env!("CARGO_BIN_EXE_fifo"),
+        &["--lines", "4"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("items", "items"),
+                ("expected", "expected"),
+                ("in_order", "in_order"),
+                ("fifo_removed", "fifo_removed"),
+                ("writer_exit", "writer_exit"),
+            ],
+        },
+    );
+}
+
+#[test]
+fn mmap_file() {
+    check(
+        "processes/mmap_file.py",
+        env!("CARGO_BIN_EXE_mmap_file"),
+        &["--delay-ms", "20"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("bytes", "bytes"),
+                ("reader_saw_message", "reader_saw_message"),
+                ("file_same", "file_same"),
+                ("file_removed", "file_removed"),
+            ],
+        },
+    );
+}

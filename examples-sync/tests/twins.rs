@@ -217,3 +217,39 @@ fn semaphore_signal() {
         },
     );
 }
+
+#[test]
+fn rlock() {
+    check(
+        "sync/rlock.py",
+        env!("CARGO_BIN_EXE_rlock"),
+        &["--depth", "3", "--hold-ms", "30"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("deepest", "deepest"),
+                ("saldo", "saldo"),
+                ("other_refused", "other_refused"),
+                ("other_after_release", "other_after_release"),
+                ("std_refuses_owner", "std_refuses_owner"),
+            ],
+        },
+    );
+}
+
+#[test]
+fn double_lock() {
+    check(
+        "sync/double_lock.py",
+        env!("CARGO_BIN_EXE_double_lock"),
+        &["--timeout-ms", "100"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("self_deadlock_detected", "self_deadlock_detected"),
+                ("opposite_order_done", "opposite_order_done"),
+                ("one_order_done", "one_order_done"),
+            ],
+        },
+    );
+}
