@@ -127,6 +127,36 @@ impl SharedMap {
             .collect()
     }
 
+    /// Reader's harness: polls [`SharedMap::read_published`] until the
+    /// writer publishes, the writer dies, a stop signal comes
+    /// ([`crate::child::stop_on_signals`]) or `limit` passes. Polling (with
+    /// a 1 ms sleep) is the simple way to wait on memory; a futex or a pipe
+    /// would wake us without polling.
+    pub fn wait_published(
+        &self,
+        writer: &mut crate::child::Child,
+        limit: std::time::Duration,
+    ) -> anyhow::Result<Vec<u8>> {
+        let until = std::time::Instant::now() + limit;
+        loop {
+            if let Some(bytes) = self.read_published() {
+                return Ok(bytes);
+            }
+            crate::child::check_stop()?;
+            if let Some(exit) = writer.try_wait()? {
+                // It may have published just before exiting: look once more.
+                if let Some(bytes) = self.read_published() {
+                    return Ok(bytes);
+                }
+                anyhow::bail!("the writer ended ({exit}) without publishing anything");
+            }
+            if std::time::Instant::now() >= until {
+                anyhow::bail!("the writer published nothing within {limit:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     /// Asks the kernel to write the dirty pages to the file now. The other
     /// mapping does not need this (it shares the pages); the file on disk does.
     pub fn sync(&self) -> anyhow::Result<()> {

@@ -23,7 +23,7 @@
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
@@ -83,53 +83,18 @@ fn writer(file_path: &Path, args: &Args) -> anyhow::Result<()> {
         .open(file_path)
         .with_context(|| format!("writer cannot open {}", file_path.display()))?;
     let map = SharedMap::new(&file, args.size as usize)?;
+    let say = |message: String| say_as("escritor", message);
     if args.delay_ms > 0 {
-        say_as(
-            "escritor",
-            format!("waiting {} ms before publishing", args.delay_ms),
-        );
+        say(format!("waiting {} ms before publishing", args.delay_ms));
         std::thread::sleep(Duration::from_millis(args.delay_ms));
     }
-    map.publish(args.message.as_bytes())?;
-    say_as(
-        "escritor",
-        format!(
-            "wrote {} bytes at offset {BODY_OFFSET} and published the length",
-            args.message.len()
-        ),
-    );
-    map.sync()?;
+    map.publish(args.message.as_bytes())?; // the bytes, then (Release) their length
+    let n = args.message.len();
+    say(format!(
+        "wrote {n} bytes at offset {BODY_OFFSET}, then the length"
+    ));
+    map.sync()?; // to the file on disk; the reader's mapping needs no sync
     Ok(())
-}
-
-/// Polls the shared header until the writer publishes, the writer dies, or
-/// the deadline passes. Polling (with a short sleep) is the simple way to
-/// wait on memory; a futex or a pipe would wake us without polling.
-fn wait_for_message(
-    map: &SharedMap,
-    child: &mut Child,
-    limit: Duration,
-) -> anyhow::Result<Vec<u8>> {
-    let until = Instant::now() + limit;
-    loop {
-        if let Some(bytes) = map.read_published() {
-            return Ok(bytes);
-        }
-        // Ctrl-C or SIGTERM: stop here; the caller's guards kill and reap
-        // the writer, unmap, and remove the file.
-        child::check_stop()?;
-        if let Some(exit) = child.try_wait()? {
-            // It may have published just before exiting: look once more.
-            if let Some(bytes) = map.read_published() {
-                return Ok(bytes);
-            }
-            bail!("the writer ended ({exit}) without publishing anything");
-        }
-        if Instant::now() >= until {
-            bail!("the writer published nothing within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
 }
 
 fn reader(args: &Args) -> anyhow::Result<()> {
@@ -151,49 +116,37 @@ fn reader(args: &Args) -> anyhow::Result<()> {
         .open(&path)?;
     file.set_len(u64::from(args.size))?; // zeros: length 0 = "nothing published"
     let map = SharedMap::new(&file, args.size as usize)?;
-    say_as(
-        "lector",
-        format!("mapped {} MAP_SHARED ({} bytes)", path.display(), args.size),
-    );
+    let say = |message: String| say_as("lector", message);
+    say(format!(
+        "mapped {} MAP_SHARED ({} bytes)",
+        path.display(),
+        args.size
+    ));
 
+    // The writer gets our own flags again, plus the file to open.
     let mut command = child::self_command(WRITER_ROLE)?;
     command
+        .args(std::env::args_os().skip(1))
         .arg("--file")
-        .arg(&path)
-        // `--flag=value`, one argument: a message that starts with '-'
-        // would otherwise be read by the child's clap as a flag.
-        .arg(format!("--message={}", args.message))
-        .args(["--size", &args.size.to_string()])
-        .args(["--delay-ms", &args.delay_ms.to_string()]);
-    if args.writer_fails {
-        command.arg("--writer-fails");
-    }
+        .arg(&path);
     let mut writer = Child::spawn(&mut command, "escritor")?;
-    say_as(
-        "lector",
-        format!("started the writer, pid {}; waiting", writer.pid()),
-    );
+    say(format!("started the writer, pid {}; waiting", writer.pid()));
     let limit = Duration::from_secs(60);
     // On an error below, `writer` is dropped (killed and reaped), then
     // `map` (unmapped), then `dir` (file removed): nothing is left.
-    let bytes = wait_for_message(&map, &mut writer, limit)?;
+    let bytes = map.wait_published(&mut writer, limit)?; // polls, Acquire
     let seen = String::from_utf8_lossy(&bytes).into_owned();
-    say_as(
-        "lector",
-        format!("saw {} bytes in my own mapping: {seen:?}", bytes.len()),
-    );
-    let exit = writer.join(limit)?;
-    say_as("lector", format!("the writer ended: {exit}"));
-    ensure!(exit.success(), "the writer failed ({exit})");
+    say(format!(
+        "saw {} bytes in my own mapping: {seen:?}",
+        bytes.len()
+    ));
+    writer.join_ok(limit)?;
 
     // The same bytes through the file API: MAP_SHARED writes reach the file.
     let on_disk = std::fs::read(&path).context("cannot read the temp file back")?;
     let from_file = on_disk.get(BODY_OFFSET..BODY_OFFSET + bytes.len());
     let same = from_file == Some(&bytes[..]);
-    say_as(
-        "lector",
-        format!("read(2) of the file gives the same bytes: {same}"),
-    );
+    say(format!("read(2) of the file gives the same bytes: {same}"));
 
     let matches = seen == args.message;
     drop(map);
@@ -201,13 +154,9 @@ fn reader(args: &Args) -> anyhow::Result<()> {
     let removed = !path.exists();
     line("");
     line(format!(
-        "The writer (pid {}) stored {} bytes in ITS mapping; the reader (pid {}) read them from",
-        writer.pid(),
-        args.message.len(),
-        std::process::id()
-    ));
-    line(format!(
-        "ITS OWN mapping of the same file, with no read() or pipe: {matches}. On disk too: {same}."
+        "The writer stored {} bytes in ITS mapping; the reader read them from ITS OWN mapping \
+         of the same file, with no read() or pipe: {matches}. On disk too: {same}.",
+        args.message.len()
     ));
     results(&[
         ("bytes", &bytes.len()),
@@ -224,19 +173,16 @@ fn reader(args: &Args) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     shared::output::start();
     let args = Args::parse();
-    // Python's `if __name__ == "__main__"`: a re-executed child has a role.
-    let result = match child::role().as_deref() {
-        Some(WRITER_ROLE) => child::die_with_parent()
-            .map_err(anyhow::Error::from)
-            .and_then(|()| writer(args.knobs.file.as_deref().context("--file")?, &args)),
-        Some(other) => Err(child::ChildError::UnknownRole(other.into()).into()),
-        None => {
+    // Python's `if __name__ == "__main__":` a re-executed child has a role.
+    child::main_with_roles(
+        || {
             heading("mmap: one file, two procesos (notes 004)");
-            // Ctrl-C / SIGTERM end the reader in order: writer reaped, file removed.
-            child::stop_on_signals()
-                .map_err(Into::into)
-                .and_then(|_| reader(&args))
-        }
-    };
-    child::exit_code(result)
+            child::stop_on_signals()?; // Ctrl-C: writer reaped, file removed
+            reader(&args)
+        },
+        |role| {
+            (role == WRITER_ROLE)
+                .then(|| writer(args.knobs.file.as_deref().context("--file")?, &args))
+        },
+    )
 }
