@@ -1,5 +1,7 @@
-//! Harness the examples call in one line: starting named hilos, joining
-//! them, ending a run. Not the lesson; the lesson is in each `src/bin` file.
+//! Harness the examples call in one line: named hilos, a producer /
+//! consumer run with its audit ([`Exchange`]), deadlines, "is it asleep
+//! yet?", counting who is inside, panics on purpose. Not the lesson; the
+//! lesson is in each `src/bin` file.
 
 use std::io;
 use std::sync::Arc;
@@ -318,5 +320,37 @@ mod tests {
             .unwrap();
         assert!(got.is_perfect(), "{got}");
         assert_eq!(got.consumed, 100);
+    }
+
+    #[test]
+    fn free_elsewhere_sees_a_held_lock() {
+        let lock = Mutex::new(0);
+        let guard = lock.lock().unwrap();
+        assert!(!free_elsewhere(&lock));
+        drop(guard);
+        assert!(free_elsewhere(&lock));
+    }
+
+    #[test]
+    fn inside_counts_the_most_at_once() {
+        let (inside, timeline) = (Inside::default(), Timeline::new());
+        let gate = Mutex::new(()); // one at a time: the most is 1
+        hilos(3, "t", |i| {
+            let _one = gate.lock().unwrap();
+            inside.visit(&format!("t-{i}"), &timeline, Instant::now(), Duration::ZERO);
+        })
+        .unwrap();
+        assert_eq!(inside.most(), 1);
+        assert_eq!(timeline.max_overlap(Kind::Holding), 1);
+    }
+
+    #[test]
+    fn panic_on_purpose_returns_after_the_panic() {
+        let lock = Mutex::new(1);
+        panic_on_purpose(|| {
+            let _held = lock.lock().unwrap();
+            panic!("on purpose");
+        });
+        assert!(lock.is_poisoned());
     }
 }

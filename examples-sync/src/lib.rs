@@ -15,7 +15,8 @@
 //!   "proveedor y cliente", built in four steps (`queue::s1_minimal` ..
 //!   `queue::s4_spin`); the semaphore in two (`semaphore::s1_minimal`,
 //!   `semaphore::s2_permits`).
-//! - [`harness`]: starting and joining named hilos, called in one line.
+//! - [`harness`]: what the examples call in one line (named hilos, a
+//!   producer / consumer run, deadlines, waits), so they show the lesson.
 //! - [`audit`]: did every item arrive exactly once, in order?
 //!
 //! The primitives are written against a small private shim (`src/sync.rs`):
