@@ -212,3 +212,21 @@ fn mmap_file() {
         },
     );
 }
+
+#[test]
+fn subprocess_pipes() {
+    check(
+        "processes/subprocess_pipes.py",
+        env!("CARGO_BIN_EXE_subprocess_pipes"),
+        &["--n", "1000"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("matched", "matched"),
+                ("expected", "expected"),
+                ("malformed_rejected", "malformed_rejected"),
+                ("child_exit", "child_exit"),
+            ],
+        },
+    );
+}
