@@ -556,6 +556,37 @@ mod tests {
     }
 
     #[test]
+    fn a_task_that_never_waits_does_not_starve_timers() {
+        let runtime = Runtime::new().unwrap();
+        let fired = Rc::new(std::cell::Cell::new(false));
+        let spins = runtime.block_on(async {
+            let flag = Rc::clone(&fired);
+            spawn(async move {
+                sleep(Duration::from_millis(20)).await;
+                flag.set(true);
+            });
+            // Always ready again (asyncio.sleep(0) in a loop): the loop is
+            // never idle, yet it must still look at epoll's timers.
+            let started = Instant::now();
+            let mut spins = 0u64;
+            while !fired.get() && started.elapsed() < Duration::from_secs(10) {
+                spins += 1;
+                let mut yielded = false;
+                poll_fn(|cx| {
+                    if std::mem::replace(&mut yielded, true) {
+                        return Poll::Ready(());
+                    }
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                })
+                .await;
+            }
+            spins
+        });
+        assert!(fired.get(), "the timer never fired in {spins} turns");
+    }
+
+    #[test]
     fn a_reader_is_not_polled_again_until_its_socket_is_ready() {
         let runtime = Runtime::new().unwrap();
         let (polls, got) = runtime.block_on(async {
