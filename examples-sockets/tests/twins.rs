@@ -27,3 +27,101 @@ fn tcp_echo_threaded() {
         python.run
     );
 }
+
+#[test]
+fn nonblocking() {
+    let (python, _) = check(
+        "sockets/nonblocking.py",
+        env!("CARGO_BIN_EXE_nonblocking"),
+        &["--delay-ms", "50"],
+        Agreement {
+            own: &[],
+            agree: &[("would_block", "would_block"), ("bytes", "bytes")],
+        },
+    );
+    // Retrying asks many times; select() sleeps and is woken about once.
+    assert!(python.run.int("spin_tries") > 1, "{}", python.run);
+    assert!(python.run.int("poll_wakeups") <= 2, "{}", python.run);
+}
+
+#[test]
+fn mailbox() {
+    let (python, _) = check(
+        "sockets/mailbox.py",
+        env!("CARGO_BIN_EXE_mailbox"),
+        &["--letters", "9", "--burst", "200"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("letters", "letters"),
+                ("delivered", "delivered"),
+                ("misdelivered", "misdelivered"),
+                ("udp_burst", "udp_burst"),
+                ("tcp_delivered", "tcp_delivered"),
+                ("in_order", "in_order"),
+            ],
+        },
+    );
+    assert_eq!(python.run.int("delivered"), 9, "{}", python.run);
+}
+
+/// `compare echo`'s set-up, small: the twin serves (`--serve --port 0`), the
+/// Rust load client (echo_load) checks every echo, SIGTERM stops the twin,
+/// which then says how many lines it served.
+#[test]
+fn echo_load_against_the_python_server() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    if let Err(e) = twin::python_version() {
+        panic!("{e}");
+    }
+    let mut server = Command::new(twin::python())
+        .arg(twin::root().join("python/sockets/tcp_echo_threaded.py"))
+        .args(["--serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start python3");
+    // Read its output on a thread, so the wait for the port has a deadline.
+    let mut out = BufReader::new(server.stdout.take().expect("piped"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut first = String::new();
+        let _ = out.read_line(&mut first);
+        let _ = tx.send(first);
+        let mut rest = String::new();
+        let _ = out.read_to_string(&mut rest);
+        rest
+    });
+    let first = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .unwrap_or_default();
+    let port = first
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .map(str::to_string);
+    let Some(port) = port else {
+        let _ = server.kill();
+        let _ = server.wait();
+        panic!("no port in {first:?}");
+    };
+    let load = shared::testing::run(
+        env!("CARGO_BIN_EXE_echo_load"),
+        &["--port", &port, "--connections", "4", "--rounds", "50"],
+    );
+    let pid = nix::unistd::Pid::from_raw(server.id() as i32);
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+    let status = server.wait().expect("reap the server");
+    let rest = reader.join().expect("the reader thread");
+    let load = load.success();
+    assert_eq!(load.int("echoes"), 200, "{load}");
+    assert_eq!(load.int("expected"), 200, "{load}");
+    let served = shared::testing::result_lines(&rest);
+    assert!(status.success(), "server: {status}\n{rest}");
+    assert_eq!(
+        served.get("lines").map(String::as_str),
+        Some("200"),
+        "{rest}"
+    );
+}
