@@ -125,3 +125,23 @@ fn echo_load_against_the_python_server() {
         "{rest}"
     );
 }
+
+#[test]
+fn http_get() {
+    check(
+        "sockets/http_get.py",
+        env!("CARGO_BIN_EXE_http_get"),
+        &["--delay-ms", "10"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("status", "status"),
+                ("body_bytes", "body_bytes"),
+                ("content_length_ok", "content_length_ok"),
+                ("async_same", "async_same"),
+                ("chunked_body", "chunked_body"),
+                ("chunks", "chunks"),
+            ],
+        },
+    );
+}
