@@ -82,145 +82,96 @@ struct Args {
     quiet: bool,
 }
 
-fn producer(args: ProducerArgs) -> anyhow::Result<()> {
+fn producer() -> anyhow::Result<()> {
+    child::block_ctrl_c()?; // Ctrl-C reaches the whole group: the parent decides
+    let args: ProducerArgs = child::receive_arg(child::STARTUP_LIMIT)?;
+    let say = |message: String| say_as("productor", message);
+    let put = |message| args.queue.send(message).context("the consumer is gone");
     for item in 0..args.items {
         if !args.quiet {
-            say_as("productor", format!("put {item}"));
+            say(format!("put {item}"));
         }
-        args.queue
-            .send(Message::Item(item))
-            .context("the consumer is gone")?;
+        put(Message::Item(item))?;
     }
-    args.queue
-        .send(Message::Done)
-        .context("the consumer is gone")?;
-    say_as(
-        "productor",
-        format!("put the sentinel after {} items; done", args.items),
-    );
+    put(Message::Done)?;
+    say(format!("put the sentinel after {} items; done", args.items));
     Ok(())
 }
 
-fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
-    let mut report = Report {
-        received: 0,
-        in_order: true,
-        saw_sentinel: false,
-    };
+fn consumer() -> anyhow::Result<()> {
+    child::block_ctrl_c()?;
+    let args: ConsumerArgs = child::receive_arg(child::STARTUP_LIMIT)?;
+    let say = |message: String| say_as("consumidor", message);
+    let (mut received, mut in_order, mut saw_sentinel) = (0, true, false);
     loop {
         // No deadline here on purpose: a consumer waits as long as a
         // producer exists. If every sender is gone, recv says so.
         match args.queue.recv() {
             Ok(Message::Item(item)) => {
                 if !args.quiet {
-                    say_as("consumidor", format!("got {item}"));
+                    say(format!("got {item}"));
                 }
-                report.in_order &= item == report.received;
-                report.received += 1;
+                in_order &= item == received;
+                received += 1;
             }
             Ok(Message::Done) => {
-                report.saw_sentinel = true;
-                say_as(
-                    "consumidor",
-                    format!("got the sentinel after {} items; stopping", report.received),
-                );
+                saw_sentinel = true;
+                say(format!("got the sentinel after {received} items; stopping"));
                 break;
             }
             Err(error) => {
-                say_as(
-                    "consumidor",
-                    format!("the producer vanished without a sentinel: {error}"),
-                );
+                say(format!("the producer vanished without a sentinel: {error}"));
                 break;
             }
         }
     }
+    let report = Report {
+        received,
+        in_order,
+        saw_sentinel,
+    };
     args.report.send(report).context("the parent is gone")?;
     Ok(())
 }
 
-fn main() -> ExitCode {
-    shared::output::start();
-    // Python's `if __name__ == "__main__":` the children run this main too.
-    let result = match child::role() {
-        Some(role) => child_main(role),
-        // Ctrl-C / SIGTERM stop both children in order (and remove
-        // ipc-channel's rendezvous files).
-        None => child::stop_on_signals()
-            .map_err(Into::into)
-            .and_then(|_| parent(&Args::parse())),
-    };
-    child::exit_code(result)
-}
-
-/// A child's `main`: the producer or the consumer.
-fn child_main(role: String) -> anyhow::Result<()> {
-    child::die_with_parent()?;
-    child::block_ctrl_c()?; // Ctrl-C reaches the whole group: the parent decides
-    match role.as_str() {
-        PRODUCER_ROLE => producer(child::receive_arg(child::STARTUP_LIMIT)?),
-        CONSUMER_ROLE => consumer(child::receive_arg(child::STARTUP_LIMIT)?),
-        _ => Err(child::ChildError::UnknownRole(role).into()),
-    }
-}
-
 fn parent(args: &Args) -> anyhow::Result<()> {
+    child::stop_on_signals()?; // Ctrl-C / SIGTERM: both children stopped in order
     heading(&format!(
         "A queue between two procesos: {} items",
         args.items
     ));
-
     let (queue_tx, queue_rx) = ipc::channel::<Message>()?;
     let (report_tx, report_rx) = ipc::channel::<Report>()?;
     // Each end MOVES into its child: after this, the parent holds neither.
-    let mut consumer = child::spawn_self_with(
-        CONSUMER_ROLE,
-        "consumer",
-        ConsumerArgs {
-            queue: queue_rx,
-            report: report_tx,
-            quiet: args.quiet,
-        },
-        child::STARTUP_LIMIT,
-    )?;
-    let mut producer = child::spawn_self_with(
-        PRODUCER_ROLE,
-        "producer",
-        ProducerArgs {
-            queue: queue_tx,
-            items: args.items,
-            quiet: args.quiet,
-        },
-        child::STARTUP_LIMIT,
-    )?;
+    let (quiet, items, limit) = (args.quiet, args.items, child::STARTUP_LIMIT);
+    let consumer_args = ConsumerArgs {
+        queue: queue_rx,
+        report: report_tx,
+        quiet,
+    };
+    let mut consumer = child::spawn_self_with(CONSUMER_ROLE, "consumer", consumer_args, limit)?;
+    let producer_args = ProducerArgs {
+        queue: queue_tx,
+        items,
+        quiet,
+    };
+    let mut producer = child::spawn_self_with(PRODUCER_ROLE, "producer", producer_args, limit)?;
     say(format!(
         "started producer pid {} and consumer pid {}; the queue's ends are theirs now",
         producer.pid(),
         consumer.pid()
     ));
-
-    let limit = Duration::from_secs(120);
-    for child in [&mut producer, &mut consumer] {
-        let exit = child.join(limit)?; // p.join(): a deadline; Ctrl-C ends it too
-        say(format!(
-            "joined {} (pid {}): {exit}",
-            child.name(),
-            child.pid()
-        ));
-        ensure!(exit.success(), "{} did not end well: {exit}", child.name());
-    }
+    // p.join(); c.join(): with a deadline; Ctrl-C ends them too.
+    producer.join_ok(Duration::from_secs(120))?;
+    consumer.join_ok(Duration::from_secs(120))?;
     let report = match report_rx.try_recv_timeout(Duration::from_secs(10)) {
         Ok(report) => report,
         Err(error) => bail!("no report from the consumer: {error}"),
     };
-    line("");
     line(format!(
-        "{} of {} items crossed from the producer's process to the consumer's, in order: {};",
-        report.received, args.items, report.in_order
-    ));
-    line(format!(
-        "the sentinel told the consumer to stop: {}.",
-        report.saw_sentinel
+        "\n{} of {} items crossed from the producer's process to the consumer's, in order: {};\n\
+         the sentinel told the consumer to stop: {}.",
+        report.received, args.items, report.in_order, report.saw_sentinel
     ));
     results(&[
         ("items", &report.received),
@@ -235,4 +186,17 @@ fn parent(args: &Args) -> anyhow::Result<()> {
         "items were lost, duplicated or reordered"
     );
     Ok(())
+}
+
+fn main() -> ExitCode {
+    shared::output::start();
+    // Python's `if __name__ == "__main__":` the children run this main too.
+    child::main_with_roles(
+        || parent(&Args::parse()),
+        |role| match role {
+            PRODUCER_ROLE => Some(producer()),
+            CONSUMER_ROLE => Some(consumer()),
+            _ => None,
+        },
+    )
 }
