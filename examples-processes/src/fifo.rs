@@ -57,6 +57,16 @@ pub fn open_for_reading(fifo: &Path) -> anyhow::Result<File> {
         .with_context(|| format!("open {} for reading", fifo.display()))
 }
 
+/// The writer's clock stamp in a line "line 1: hola (sent at 12.345 ms)":
+/// the harness's check that parent and child stamp on one clock.
+pub fn sent_at(text: &str) -> Option<f64> {
+    text.rsplit_once("(sent at ")?
+        .1
+        .strip_suffix(" ms)")?
+        .parse()
+        .ok()
+}
+
 /// Reads lines from `input` (opened with [`open_for_reading`]) until every
 /// writer closed its end, calling `on_line` for each complete line as it
 /// arrives. Gives up after `limit`, when `writer` ended without opening the

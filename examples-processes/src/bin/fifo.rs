@@ -29,7 +29,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser;
 use examples_processes::child::{self, Child, TempDir};
-use examples_processes::fifo::{open_for_reading, open_for_writing, read_lines};
+use examples_processes::fifo::{open_for_reading, open_for_writing, read_lines, sent_at};
 use nix::sys::stat::Mode;
 use shared::output::{elapsed, heading, line, results, say_as};
 
@@ -83,7 +83,7 @@ fn writer(fifo: &Path, args: &Args) -> anyhow::Result<()> {
         !args.writer_crashes,
         "writer failing on purpose (--writer-crashes)"
     );
-    let mut out = open_for_writing(fifo)?;
+    let mut out = open_for_writing(fifo)?; // fails at once if no reader has it open
     for n in 1..=args.lines {
         if n > 1 {
             std::thread::sleep(Duration::from_millis(args.interval_ms));
@@ -104,61 +104,44 @@ fn writer(fifo: &Path, args: &Args) -> anyhow::Result<()> {
 
 /// The reader proceso: mkfifo, start the writer, print each line as it comes.
 fn reader(args: &Args) -> anyhow::Result<()> {
+    let say = |message: String| say_as("lector", message);
     let dir = TempDir::new(args.knobs.dir.as_deref(), "fifo")?;
     let fifo = dir.join("canal");
     nix::unistd::mkfifo(&fifo, Mode::S_IRUSR | Mode::S_IWUSR).context("mkfifo")?;
-    say_as(
-        "lector",
-        format!("made {} (`ls -l` shows type 'p')", fifo.display()),
-    );
-    let mut input = open_for_reading(&fifo)?;
+    say(format!("made {} (`ls -l` shows type 'p')", fifo.display()));
+    let mut input = open_for_reading(&fifo)?; // O_NONBLOCK: does not wait for a writer
 
     std::thread::sleep(Duration::from_millis(args.knobs.writer_after_ms));
     let started_ms = elapsed().as_secs_f64() * 1e3;
+    // The writer gets our own flags again, plus the FIFO's path.
     let mut command = child::self_command(WRITER)?;
     command
+        .args(std::env::args_os().skip(1))
         .arg("--fifo")
-        .arg(&fifo)
-        .arg(format!("--message={}", args.message));
-    command.args([
-        "--lines",
-        &args.lines.to_string(),
-        "--interval-ms",
-        &args.interval_ms.to_string(),
-    ]);
-    if args.writer_crashes {
-        command.arg("--writer-crashes");
-    }
+        .arg(&fifo);
     let mut writer = Child::spawn(&mut command, "escritor")?;
-    say_as(
-        "lector",
-        format!("started the writer proceso, pid {}", writer.pid()),
-    );
+    say(format!("started the writer proceso, pid {}", writer.pid()));
 
     let (mut got, mut first_sent_ms, mut first_received_ms) = (Vec::new(), f64::NAN, f64::NAN);
     read_lines(&mut input, &mut writer, Duration::from_secs(60), |text| {
-        say_as("lector", format!("received: {text}"));
+        say(format!("received: {text}"));
         if got.is_empty() {
             first_received_ms = elapsed().as_secs_f64() * 1e3;
             first_sent_ms = sent_at(&text).unwrap_or(f64::NAN);
         }
         got.push(text);
     })?;
-    let exit = writer.join(Duration::from_secs(60))?;
+    let exit = writer.join(Duration::from_secs(60))?; // results first, even if it failed
+    say(format!("the writer ended: {exit}"));
     drop(dir); // the FIFO and its directory: removed
     let removed = !fifo.exists();
 
-    let expected: Vec<String> = (1..=args.lines)
-        .map(|n| format!("line {n}: {}", args.message))
-        .collect();
-    let in_order = got.len() == expected.len()
-        && got
-            .iter()
-            .zip(&expected)
-            .all(|(text, want)| text.starts_with(want.as_str()));
-    line("");
+    let in_order = got.len() == args.lines as usize
+        && (1..)
+            .zip(&got)
+            .all(|(n, text)| text.starts_with(&format!("line {n}: {}", args.message)));
     line(format!(
-        "{} of {} lines crossed the FIFO from pid {} to pid {}, in order: {in_order}. \
+        "\n{} of {} lines crossed the FIFO from pid {} to pid {}, in order: {in_order}. \
          The FIFO held no data (the kernel buffers it) and was removed: {removed}.",
         got.len(),
         args.lines,
@@ -183,31 +166,18 @@ fn reader(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The writer's stamp in "line 1: hola (sent at 12.345 ms)".
-fn sent_at(text: &str) -> Option<f64> {
-    text.rsplit_once("(sent at ")?
-        .1
-        .strip_suffix(" ms)")?
-        .parse()
-        .ok()
-}
-
 fn main() -> ExitCode {
     shared::output::start();
     let args = Args::parse();
-    // Python's `if __name__ == "__main__"`: a re-executed child has a role.
-    let result = match child::role().as_deref() {
-        Some(WRITER) => child::die_with_parent()
-            .map_err(anyhow::Error::from)
-            .and_then(|()| writer(args.knobs.fifo.as_deref().context("--fifo")?, &args)),
-        Some(other) => Err(child::ChildError::UnknownRole(other.into()).into()),
-        None => {
+    // Python's `if __name__ == "__main__":` a re-executed child has a role.
+    child::main_with_roles(
+        || {
             heading("FIFO: a named pipe between two procesos (notes 004)");
-            // Ctrl-C / SIGTERM end the reader in order: writer reaped, FIFO removed.
-            child::stop_on_signals()
-                .map_err(anyhow::Error::from)
-                .and_then(|_| reader(&args))
-        }
-    };
-    child::exit_code(result)
+            child::stop_on_signals()?; // Ctrl-C: writer reaped, FIFO removed
+            reader(&args)
+        },
+        |role| {
+            (role == WRITER).then(|| writer(args.knobs.fifo.as_deref().context("--fifo")?, &args))
+        },
+    )
 }
