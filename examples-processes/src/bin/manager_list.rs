@@ -5,12 +5,11 @@
 //! ```python
 //! def compute(results):
 //!     results.append(sum([random.randint(1, 100) for i in range(1000000)]))
-//! if __name__ == "__main__":
-//!     with multiprocessing.Manager() as manager:
-//!         results = manager.list()
-//!         workers = [multiprocessing.Process(target=compute, args=(results,)) for x in range(8)]
-//!         for w in workers: w.start()
-//!         for w in workers: w.join()
+//! with multiprocessing.Manager() as manager:      # under `if __name__ == "__main__":`
+//!     results = manager.list()
+//!     workers = [Process(target=compute, args=(results,)) for x in range(8)]
+//!     for w in workers: w.start()
+//!     for w in workers: w.join()
 //! ```
 //! Rust: `examples_processes::manager::Manager` starts a server process (this
 //! binary again) that owns the list; each worker gets a proxy as its
@@ -66,46 +65,40 @@ struct Args {
 }
 
 /// The notes' `compute(results)`, in a worker process.
-fn compute(args: WorkerArgs) -> anyhow::Result<()> {
+fn compute() -> anyhow::Result<()> {
+    child::block_ctrl_c()?; // Ctrl-C reaches the group: the parent decides
+    let args: WorkerArgs = child::receive_arg(child::STARTUP_LIMIT)?; // args=(results,)
     let sum = sum_random(args.n, seed_for(args.index));
     args.results.append(sum as i64)?; // a message to the server, a reply back
-    say_as(
-        &format!("worker-{}", args.index),
-        format!("appended {sum} through the proxy"),
-    );
+    let me = format!("worker-{}", args.index);
+    say_as(&me, format!("appended {sum} through the proxy"));
     Ok(())
 }
 
 fn parent(args: &Args) -> anyhow::Result<()> {
+    child::stop_on_signals()?; // Ctrl-C / SIGTERM: workers and server stopped in order
+    let (workers, n) = (args.workers, args.n);
     heading(&format!(
-        "{} workers append sums of {} random ints to a manager's list",
-        args.workers, args.n
+        "{workers} workers append sums of {n} random ints to a manager's list"
     ));
     let manager = Manager::start()?; // `with multiprocessing.Manager() as manager:`
     let results = manager.list()?; // `results = manager.list()`
     say(format!("manager server started: pid {}", manager.pid()));
     let mut workers = Vec::new();
     for index in 0..args.workers {
-        let arg = WorkerArgs {
-            index,
-            n: args.n,
-            results: results.try_clone()?,
-        };
+        let (results, name) = (results.try_clone()?, format!("worker-{index}"));
+        let arg = WorkerArgs { index, n, results }; // a proxy crosses as a pair of channels
         workers.push(child::spawn_self_with(
             WORKER,
-            format!("worker-{index}"),
+            name,
             arg,
             child::STARTUP_LIMIT,
         )?);
     }
-    say(format!(
-        "started {} workers: pids {:?}",
-        workers.len(),
-        workers.iter().map(Child::pid).collect::<Vec<_>>()
-    ));
+    let pids: Vec<u32> = workers.iter().map(Child::pid).collect();
+    say(format!("started {} workers: pids {pids:?}", workers.len()));
     for worker in &mut workers {
-        let exit = worker.join(Duration::from_secs(60))?; // a deadline; Ctrl-C ends it too
-        anyhow::ensure!(exit.success(), "{} did not end well: {exit}", worker.name());
+        worker.join_ok(Duration::from_secs(60))?; // a deadline; Ctrl-C ends it too
     }
     let got: Vec<u64> = results
         .snapshot()?
@@ -116,7 +109,7 @@ fn parent(args: &Args) -> anyhow::Result<()> {
     say(format!(
         "Results: {got:?} (in the order the workers finished)"
     ));
-    let (mut sorted, mut want) = (got.clone(), expected_sums(args.workers, args.n));
+    let (mut sorted, mut want) = (got.clone(), expected_sums(args.workers, n));
     sorted.sort_unstable();
     want.sort_unstable();
 
@@ -137,26 +130,19 @@ fn parent(args: &Args) -> anyhow::Result<()> {
     anyhow::ensure!(remote.len()? == local.len(), "the remote list lost appends");
     let (per_call, per_push) = (proxy_time / args.calls, local_time / args.calls);
     let ratio = per_call.as_secs_f64() / per_push.as_secs_f64().max(1e-12);
-    say(format!(
-        "proxy call: {} per append; local push: {}",
-        format_duration(per_call),
-        format_duration(per_push)
-    ));
+    let (call, push) = (format_duration(per_call), format_duration(per_push));
+    say(format!("proxy call: {call} per append; local push: {push}"));
     let exit = manager.shutdown()?;
     say(format!("manager server stopped and reaped: {exit}"));
 
-    line("");
     line(format!(
-        "{} of {} sums arrived, equal to the sums expected for their seeds: {}.",
+        "\n{} of {} sums arrived, equal to the sums expected for their seeds: {}.\n\
+         Each proxy call is a round trip to another process: {call} here, about {ratio:.0}x a\n\
+         local push. Share through a server for convenience, not for speed.",
         got.len(),
         args.workers,
         sorted == want
     ));
-    line(format!(
-        "Each proxy call is a round trip to another process: {} here, about {ratio:.0}x a",
-        format_duration(per_call)
-    ));
-    line("local push. Share through a server for convenience, not for speed.");
     shared::output::results(&[
         ("results", &format!("{got:?}")),
         ("items", &got.len()),
@@ -180,18 +166,12 @@ fn parent(args: &Args) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     shared::output::start();
     // Python's `if __name__ == "__main__":` the server and the workers run this main too.
-    let result = match child::role().as_deref() {
-        Some(manager::SERVER_ROLE) => manager::serve().map_err(Into::into),
-        Some(WORKER) => child::die_with_parent()
-            .and_then(|()| child::block_ctrl_c()) // Ctrl-C reaches the group: the parent decides
-            .and_then(|()| child::receive_arg(child::STARTUP_LIMIT))
-            .map_err(Into::into)
-            .and_then(compute),
-        Some(other) => Err(child::ChildError::UnknownRole(other.into()).into()),
-        // Ctrl-C / SIGTERM stop the workers and the server in order.
-        None => child::stop_on_signals()
-            .map_err(Into::into)
-            .and_then(|_| parent(&Args::parse())),
-    };
-    child::exit_code(result)
+    child::main_with_roles(
+        || parent(&Args::parse()),
+        |role| match role {
+            manager::SERVER_ROLE => Some(manager::serve().map_err(Into::into)),
+            WORKER => Some(compute()),
+            _ => None,
+        },
+    )
 }
