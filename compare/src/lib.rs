@@ -518,6 +518,31 @@ pub struct Measured {
     pub problems: Vec<String>,
 }
 
+/// The median run, key by key: for a key whose values are all numbers, the
+/// value of the middle run in numeric order (its own string, so its
+/// precision is kept); otherwise the last run's value.
+pub fn median(runs: &[Results]) -> Results {
+    let mut out = Results::new();
+    let Some(last) = runs.last() else {
+        return out;
+    };
+    for (key, value) in last {
+        let mut numbers: Vec<(f64, &String)> = runs
+            .iter()
+            .filter_map(|r| r.get(key))
+            .filter_map(|v| v.parse::<f64>().ok().map(|n| (n, v)))
+            .collect();
+        let chosen = if numbers.len() == runs.len() {
+            numbers.sort_by(|a, b| a.0.total_cmp(&b.0));
+            numbers[numbers.len() / 2].1
+        } else {
+            value
+        };
+        out.insert(key.clone(), chosen.clone());
+    }
+    out
+}
+
 /// Python ÷ Rust, when both are numbers.
 pub fn ratio(python: &str, rust: &str) -> String {
     match (python.parse::<f64>(), rust.parse::<f64>()) {
@@ -636,6 +661,19 @@ mod tests {
                 t.name
             );
         }
+    }
+
+    #[test]
+    fn median_takes_the_middle_run_per_key() {
+        let runs = [
+            results(&[("ms", "30.0"), ("ok", "true")]),
+            results(&[("ms", "10.5"), ("ok", "true")]),
+            results(&[("ms", "20.25"), ("ok", "false")]),
+        ];
+        let m = median(&runs);
+        assert_eq!(m["ms"], "20.25");
+        assert_eq!(m["ok"], "false"); // not numbers: the last run's
+        assert!(median(&[]).is_empty());
     }
 
     #[test]

@@ -39,6 +39,9 @@ struct Args {
     /// Print the table as Markdown (for the README).
     #[arg(long)]
     markdown: bool,
+    /// Runs of each side per topic, alternating Python and Rust; figures are the median run's (default: 3, or 1 with --small).
+    #[arg(long, value_name = "1..=20", value_parser = shared::cli::range(1..=20usize))]
+    repeat: Option<usize>,
     /// (test-only) build and run the examples' debug binaries.
     #[arg(long, hide = true)]
     debug: bool,
@@ -150,7 +153,37 @@ fn echo_side(server: Command, load: &Path, args: &[&str]) -> anyhow::Result<Side
     Ok(side)
 }
 
+/// Runs both sides `repeat` times, alternating, so a burst of load hits both;
+/// every run must agree; the figures are the median run's.
 fn measure(
+    topic: &'static Topic,
+    bins: &BTreeMap<String, PathBuf>,
+    small: bool,
+    repeat: usize,
+) -> anyhow::Result<Measured> {
+    let (mut pythons, mut rusts, mut problems) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=repeat {
+        if repeat > 1 {
+            progress(format!("{}: run {round} of {repeat}", topic.name));
+        }
+        let one = measure_once(topic, bins, small)?;
+        for p in one.problems {
+            if !problems.contains(&p) {
+                problems.push(p);
+            }
+        }
+        pythons.push(one.python);
+        rusts.push(one.rust);
+    }
+    Ok(Measured {
+        topic,
+        python: compare::median(&pythons),
+        rust: compare::median(&rusts),
+        problems,
+    })
+}
+
+fn measure_once(
     topic: &'static Topic,
     bins: &BTreeMap<String, PathBuf>,
     small: bool,
@@ -256,11 +289,12 @@ fn run(args: &Args) -> anyhow::Result<bool> {
     let before = machine();
     progress(format!("machine: {before}"));
     let bins = build(&topics, !args.debug)?;
+    let repeat = args.repeat.unwrap_or(if args.small { 1 } else { 3 });
     let started = Instant::now();
     let mut measured = Vec::new();
     for (i, topic) in topics.iter().enumerate() {
         progress(format!("[{}/{}] {}", i + 1, topics.len(), topic.name));
-        measured.push(measure(topic, &bins, args.small)?);
+        measured.push(measure(topic, &bins, args.small, repeat)?);
     }
     let agreed = measured.iter().filter(|m| m.problems.is_empty()).count();
     let after = machine();
@@ -275,7 +309,7 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         "Rust release build"
     };
     let head = format!(
-        "{python} vs Rust ({profile}); {size}; {} topic(s) in {:.0} s\nmachine before: {before}\nmachine after:  {after}",
+        "{python} vs Rust ({profile}); {size}; median of {repeat} run(s) per side, alternating; {} topic(s) in {:.0} s\nmachine before: {before}\nmachine after:  {after}",
         measured.len(),
         started.elapsed().as_secs_f64()
     );

@@ -1,6 +1,7 @@
 //! compare on two small topics: it builds their examples (debug, so the test
 //! reuses what `cargo test --workspace` built), runs each twin beside its
-//! Rust example, and every topic agrees before its figures are shown.
+//! Rust example (twice: --repeat 2), and every topic agrees before its
+//! figures are shown.
 
 use std::process::Command;
 use std::time::Duration;
@@ -13,7 +14,15 @@ fn two_small_topics_agree_and_print_one_table() {
         panic!("{e}");
     }
     let mut command = Command::new(env!("CARGO_BIN_EXE_compare"));
-    command.args(["--small", "--debug", "--markdown", "gil", "lock"]);
+    command.args([
+        "--small",
+        "--repeat",
+        "2",
+        "--debug",
+        "--markdown",
+        "gil",
+        "lock",
+    ]);
     // Building two crates' binaries on a loaded machine, then two small runs each.
     let run = run_command(&mut command, Duration::from_secs(900)).success();
     assert_eq!(run.int("topics"), 2, "{run}");

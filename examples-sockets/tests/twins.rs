@@ -145,3 +145,22 @@ fn http_get() {
         },
     );
 }
+
+#[test]
+fn epoll_echo() {
+    check(
+        "sockets/epoll_echo.py",
+        env!("CARGO_BIN_EXE_epoll_echo"),
+        &["--clients", "20", "--flood-mb", "1"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("clients", "clients"),
+                ("process_threads", "process_threads"),
+                ("peak_connections", "peak_connections"),
+                ("flood_bytes_back", "flood_bytes_back"),
+                ("lines", "lines"),
+            ],
+        },
+    );
+}
