@@ -1212,6 +1212,25 @@ mod tests {
     use std::fmt::Write as _;
 
     #[test]
+    fn join_ok_fails_a_child_that_did_not_exit_0() {
+        let limit = Duration::from_secs(20);
+        let mut ok = Child::spawn(&mut Command::new("true"), "true").unwrap();
+        assert_eq!(ok.join_ok(limit).unwrap(), Exit::Code(0));
+        let mut bad = Child::spawn(&mut Command::new("false"), "false").unwrap();
+        let error = bad.join_ok(limit).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ChildError::Failed {
+                    exit: Exit::Code(1),
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn exits_read_in_words() {
         assert_eq!(Exit::Code(0).to_string(), "exit code 0");
         assert!(Exit::Code(0).success());

@@ -128,3 +128,16 @@ pub fn read_lines(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sent_at_reads_the_writers_stamp() {
+        assert_eq!(
+            super::sent_at("line 1: hola (sent at 12.345 ms)"),
+            Some(12.345)
+        );
+        assert_eq!(super::sent_at("line 1: hola"), None);
+        assert_eq!(super::sent_at("line 1: x (sent at soon ms)"), None);
+    }
+}
