@@ -164,3 +164,23 @@ fn epoll_echo() {
         },
     );
 }
+
+#[test]
+fn tokio_echo() {
+    check(
+        "sockets/tokio_echo.py",
+        env!("CARGO_BIN_EXE_tokio_echo"),
+        &["--clients", "10", "--grace-ms", "200"],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("clients", "clients"),
+                ("peak_connections", "peak_connections"),
+                ("closed_politely", "closed_politely"),
+                ("cut_at_deadline", "cut_at_deadline"),
+                ("refused_after_stop", "refused_after_stop"),
+                ("open_after_stop", "open_after_stop"),
+            ],
+        },
+    );
+}
