@@ -37,13 +37,6 @@ use shared::timing::format_duration;
 const READER_ROLE: &str = "pipe-reader";
 const SERVER_ROLE: &str = "pipe-server";
 
-/// What the one-way pipe carries.
-#[derive(Debug, Serialize, Deserialize)]
-struct Note {
-    seq: u32,
-    text: String,
-}
-
 /// The reply to a request: a square, or "too big" (an answer, not a crash).
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 enum Reply {
@@ -70,9 +63,12 @@ struct Args {
 fn pipe_reader(expected: u32) -> anyhow::Result<()> {
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut count = 0u32;
-    while let Some(note) = read_frame::<_, Note>(&mut input).context("reading the pipe")? {
-        say_as("lector", format!("read note {}: {:?}", note.seq, note.text));
-        ensure!(note.seq == count, "note {} came before {count}", note.seq);
+    // Each note is a (seq, text) pair, as Python's send((seq, text)).
+    while let Some((seq, text)) =
+        read_frame::<_, (u32, String)>(&mut input).context("reading the pipe")?
+    {
+        say_as("lector", format!("read note {seq}: {text:?}"));
+        ensure!(seq == count, "note {seq} came before {count}");
         count += 1;
     }
     ensure!(count == expected, "{count} notes came, not {expected}");
@@ -110,22 +106,12 @@ fn one_way(notes: u32) -> anyhow::Result<String> {
     // Unbuffered: write_frame writes each frame with one write(2).
     for seq in 0..notes {
         let text = format!("nota {seq} por la tubería");
-        write_frame(&mut pipe, &Note { seq, text }).context("writing to the pipe")?;
+        write_frame(&mut pipe, &(seq, text)).context("writing to the pipe")?;
     }
     say(format!("wrote {notes} notes; closing the write end"));
     // Closing our (only) write end is what makes the reader see end-of-file.
     drop(pipe);
     Ok(reader.join_ok(Duration::from_secs(60))?.to_string())
-}
-
-/// One request (a number to square) and its reply.
-fn ask(
-    requests: &mut UnixStream,
-    replies: &mut BufReader<UnixStream>,
-    x: u64,
-) -> anyhow::Result<Reply> {
-    write_frame(requests, &x)?;
-    read_frame(replies)?.context("the server hung up before replying")
 }
 
 fn duplex(round_trips: u32) -> anyhow::Result<Duration> {
@@ -138,6 +124,11 @@ fn duplex(round_trips: u32) -> anyhow::Result<Duration> {
     // Replies must not wait forever if the server dies mid-way.
     requests.set_read_timeout(Some(Duration::from_secs(20)))?;
     let mut replies = BufReader::new(requests.try_clone()?);
+    // One request (a number to square), then its reply.
+    let mut ask = |x: u64| -> anyhow::Result<Reply> {
+        write_frame(&mut requests, &x)?;
+        read_frame(&mut replies)?.context("the server hung up before replying")
+    };
 
     // 2^32 squared needs 65 bits: an answer (TooBig), not an overflow.
     let max = u64::MAX;
@@ -146,7 +137,7 @@ fn duplex(round_trips: u32) -> anyhow::Result<Duration> {
         (1 << 32, Reply::TooBig(1 << 32)),
         (max, Reply::TooBig(max)),
     ] {
-        let got = ask(&mut requests, &mut replies, x)?;
+        let got = ask(x)?;
         say(format!("sent {x}, got back {got:?}"));
         ensure!(got == want, "wrong reply: {got:?}");
     }
@@ -154,7 +145,7 @@ fn duplex(round_trips: u32) -> anyhow::Result<Duration> {
     let mut trips = Vec::with_capacity(round_trips as usize);
     for x in 0..u64::from(round_trips) {
         let start = Instant::now();
-        let reply = ask(&mut requests, &mut replies, x)?;
+        let reply = ask(x)?;
         trips.push(start.elapsed());
         ensure!(
             reply == Reply::Squared(x * x),
@@ -175,13 +166,12 @@ fn duplex(round_trips: u32) -> anyhow::Result<Duration> {
 fn parent(args: &Args) -> anyhow::Result<()> {
     let reader_exit = one_way(args.notes)?;
     let median = duplex(args.round_trips)?;
-    line("");
-    line("Values crossed a one-way pipe in order, and end-of-file came when the only write end");
     line(format!(
-        "closed; on the socket pair each request got its reply, a round trip costing {} (median):",
+        "\nValues crossed a one-way pipe in order, and end-of-file came when the only write end\n\
+         closed; on the socket pair each request got its reply, a round trip costing {} (median):\n\
+         a write and a read on each side, and each side waking the other process up.",
         format_duration(median)
     ));
-    line("a write and a read on each side, and each side waking the other process up.");
     results(&[
         ("notes_sent", &args.notes),
         ("reader_exit", &reader_exit),
