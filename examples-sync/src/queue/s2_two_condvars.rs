@@ -110,6 +110,7 @@ mod tests {
             })
             .collect();
         until("three consumers asleep", || q.counters().0 == 3);
+        settle(); // counted asleep is not yet asleep in the kernel (see below)
         q.put(1);
         assert_eq!(rx.recv_timeout(LONG), Ok(1), "the put woke nobody");
         settle();
@@ -134,6 +135,7 @@ mod tests {
             })
             .collect();
         until("two producers asleep", || q.counters().1 == 2);
+        settle(); // counted asleep is not yet asleep in the kernel (see below)
         assert_eq!(q.get(), 0);
         until("one producer woke", || q.counters().1 < 2);
         settle();
@@ -152,7 +154,9 @@ mod tests {
     /// wake a hilo spuriously (std's does when a notify lands between a
     /// hilo's unlock and its sleep, a window "asleep" above cannot see), so
     /// the claim must hold in one of three tries: `notify_all` would show
-    /// every sleeper woken in all three.
+    /// every sleeper woken in all three. The helpers `settle()` between
+    /// "counted asleep" and the notify: `until` spins, so without it main
+    /// notified inside that window every time on a busy machine ([2, 2, 2]).
     #[test]
     fn one_item_wakes_one_hilo_of_the_right_side() {
         let consumers: Vec<usize> = (0..3).map(|_| consumers_woken_by_one_put()).collect();
