@@ -184,3 +184,24 @@ fn tokio_echo() {
         },
     );
 }
+
+#[test]
+fn tcp_echo_blocking() {
+    check(
+        "sockets/tcp_echo_blocking.py",
+        env!("CARGO_BIN_EXE_tcp_echo_blocking"),
+        &[],
+        Agreement {
+            own: &[],
+            agree: &[
+                ("echo_ok", "echo_ok"),
+                ("seen_listen", "seen_listen"),
+                ("seen_established", "seen_established"),
+                ("seen_close_wait", "seen_close_wait"),
+                ("seen_time_wait", "seen_time_wait"),
+                ("second_waited", "second_waited"),
+                ("served_at_once", "served_at_once"),
+            ],
+        },
+    );
+}
