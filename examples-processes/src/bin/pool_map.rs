@@ -98,10 +98,9 @@ fn lesson(
     say(format!("pool.starmap(add, [(1, 2), ...]) = {sums:?}"));
 
     heading("2. The notes' compute: pool.map(compute, range(jobs)) (notes 001)");
-    let (n, jobs, workers) = (args.n, 0..args.jobs, pool.size());
+    let (n, count, jobs, workers) = (args.n, args.jobs, 0..args.jobs, pool.size());
     say(format!(
-        "process pool: running {} jobs of {n} ints on {workers} processes",
-        args.jobs
+        "process pool: running {count} jobs of {n} ints on {workers} processes"
     ));
     let job = |i| Job::SumRandom {
         n,
@@ -131,10 +130,7 @@ fn lesson(
     table.add_checked(by_rayon, &threaded, &expected);
     line(format!("\n{}", table.render()));
     line("(cpu counts this process only: the pool's work runs in its workers.)");
-    anyhow::ensure!(
-        table.all_correct(),
-        "a way of computing gave a wrong result"
-    );
+    anyhow::ensure!(table.all_correct(), "a way of computing was wrong");
     let speedup = |label: &str| {
         table
             .speedup(label)
@@ -154,9 +150,7 @@ fn lesson(
     say(format!(
         "the pool started {replaced} new worker(s) in place of the dead one"
     ));
-    line(
-        "\nmap and starmap kept input order; the table compares pool and rayon on the same results.",
-    );
+    line("\nmap and starmap kept input order; the table compares pool and rayon.");
     line("Rust needs no processes to use every core; it uses them for isolation (section 3).");
     let (ok, err) = (|i: usize| crash[i].as_ref().ok(), crash[1].as_ref().err());
     Ok(vec![
@@ -181,11 +175,8 @@ fn lesson(
 fn parent(args: &Args) -> anyhow::Result<()> {
     let stop = child::stop_on_signals()?; // before any thread (rayon's, the pool's)
     let mut pool = Pool::<Job>::start(args.workers)?.with_cancel_flag(stop.clone());
-    say(format!(
-        "started {} worker processes: pids {:?}",
-        pool.size(),
-        pool.pids()
-    ));
+    let (size, pids) = (pool.size(), pool.pids());
+    say(format!("started {size} worker processes: pids {pids:?}"));
     let outcome = lesson(&mut pool, args, &stop);
     pool.finish(outcome) // stops and reaps the workers, prints the result lines
 }
@@ -193,10 +184,8 @@ fn parent(args: &Args) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     shared::output::start();
     // Python's `if __name__ == "__main__":` a worker runs this same main.
-    let result = match child::role() {
-        Some(role) if role == pool::WORKER_ROLE => pool::worker_main::<Job>().map_err(Into::into),
-        Some(role) => Err(child::ChildError::UnknownRole(role).into()),
-        None => parent(&Args::parse()),
-    };
-    child::exit_code(result)
+    child::main_with_roles(
+        || parent(&Args::parse()),
+        |role| (role == pool::WORKER_ROLE).then(|| Ok(pool::worker_main::<Job>()?)),
+    )
 }
