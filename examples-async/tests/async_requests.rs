@@ -8,7 +8,8 @@ fn concurrent_gets_overlap_within_the_limit() {
     let args = ["--requests", "8", "--limit", "4", "--delay-ms", "300"];
     let run = run(env!("CARGO_BIN_EXE_async_requests"), &args).success();
     assert_eq!(run.int("ok"), 16, "{run}");
-    assert_eq!(run.int("served"), 16, "{run}");
+    // (Not `served`: the local server counts a request just after sending
+    // its answer, so the last one may not be counted yet when we read it.)
     let most = run.int("max_in_flight");
     assert!((2..=4).contains(&most), "{run}");
     // 8 x 300 ms one after another; 2 rounds of 4 concurrently (~600 ms).

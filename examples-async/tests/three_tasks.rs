@@ -15,9 +15,11 @@ fn waits_overlap_and_cpu_parts_take_turns() {
     for who in ["hand", "tokio"] {
         assert_eq!(run.int(&format!("io_overlap_{who}")), 3, "{run}");
         assert_eq!(run.int(&format!("cpu_overlap_{who}")), 1, "{run}");
-        // One after another: 3 x 640 ms; overlapped about 700 ms.
+        // One after another: 3 x 640 ms, the waits alone 1,800 ms;
+        // overlapped about 700 ms. The margin absorbs CPU parts stretched
+        // tenfold by a busy machine (the overlap counts above are exact).
         assert!(
-            run.num(&format!("wall_ms_{who}")) < 0.75 * run.num("sequential_ms"),
+            run.num(&format!("wall_ms_{who}")) < run.num("sequential_ms"),
             "{run}"
         );
     }

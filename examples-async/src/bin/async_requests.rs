@@ -109,7 +109,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let sequential = started.elapsed();
 
-    heading("all at once, bounded by a semaphore");
+    heading("all at once, bounded by a semaphore (lines in finish order: it varies)");
     let limit = Arc::new(Semaphore::new(args.limit as usize));
     let (in_flight, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let started = Instant::now();
