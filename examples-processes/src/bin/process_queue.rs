@@ -16,7 +16,7 @@
 //! messages over a Unix socket. The parent *moves* each end into a child
 //! (this binary again, with a role): it keeps no copy, so when the
 //! producer's sender is gone the consumer's `recv` says "disconnected"
-//! instead of waiting forever. The sentinel is `Message::Done`, Python's
+//! instead of waiting forever. The queue carries `Option<u64>`: the sentinel is
 //! `None`. One producer, one consumer: the channel is FIFO, so every item
 //! arrives once, in order.
 //!
@@ -36,14 +36,6 @@ use shared::output::{heading, line, results, say, say_as};
 const PRODUCER_ROLE: &str = "producer";
 const CONSUMER_ROLE: &str = "consumer";
 
-/// What travels on the queue.
-#[derive(Debug, Serialize, Deserialize)]
-enum Message {
-    Item(u64),
-    /// The sentinel (Python's `None`): no more items will come.
-    Done,
-}
-
 /// The consumer's summary, sent back to the parent on its own channel.
 #[derive(Debug, Serialize, Deserialize)]
 struct Report {
@@ -55,7 +47,7 @@ struct Report {
 /// The producer's argument: Python's `args=(queue,)`.
 #[derive(Serialize, Deserialize)]
 struct ProducerArgs {
-    queue: IpcSender<Message>,
+    queue: IpcSender<Option<u64>>,
     items: u64,
     quiet: bool,
 }
@@ -63,7 +55,7 @@ struct ProducerArgs {
 /// The consumer's argument.
 #[derive(Serialize, Deserialize)]
 struct ConsumerArgs {
-    queue: IpcReceiver<Message>,
+    queue: IpcReceiver<Option<u64>>,
     report: IpcSender<Report>,
     quiet: bool,
 }
@@ -91,9 +83,9 @@ fn producer() -> anyhow::Result<()> {
         if !args.quiet {
             say(format!("put {item}"));
         }
-        put(Message::Item(item))?;
+        put(Some(item))?;
     }
-    put(Message::Done)?;
+    put(None)?; // the sentinel, as in the Python
     say(format!("put the sentinel after {} items; done", args.items));
     Ok(())
 }
@@ -107,14 +99,14 @@ fn consumer() -> anyhow::Result<()> {
         // No deadline here on purpose: a consumer waits as long as a
         // producer exists. If every sender is gone, recv says so.
         match args.queue.recv() {
-            Ok(Message::Item(item)) => {
+            Ok(Some(item)) => {
                 if !args.quiet {
                     say(format!("got {item}"));
                 }
                 in_order &= item == received;
                 received += 1;
             }
-            Ok(Message::Done) => {
+            Ok(None) => {
                 saw_sentinel = true;
                 say(format!("got the sentinel after {received} items; stopping"));
                 break;
@@ -140,7 +132,7 @@ fn parent(args: &Args) -> anyhow::Result<()> {
         "A queue between two procesos: {} items",
         args.items
     ));
-    let (queue_tx, queue_rx) = ipc::channel::<Message>()?;
+    let (queue_tx, queue_rx) = ipc::channel::<Option<u64>>()?;
     let (report_tx, report_rx) = ipc::channel::<Report>()?;
     // Each end MOVES into its child: after this, the parent holds neither.
     let (quiet, items, limit) = (args.quiet, args.items, child::STARTUP_LIMIT);
