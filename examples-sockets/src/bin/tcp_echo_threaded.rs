@@ -91,10 +91,12 @@ fn main() -> anyhow::Result<()> {
     ));
     let mut seen = Vec::new();
     for n in [args.few, args.many] {
+        let opening = std::time::Instant::now();
         let clients = open_clients(addr, n).context("demo clients")?;
+        let took = opening.elapsed().as_secs_f64() * 1e3;
         let (threads, rss) = threads_and_rss(pid).unwrap_or((0, 0));
         say(format!(
-            "{n} connections open, each echoed: {threads} threads, {rss} KiB resident"
+            "{n} connections open, each echoed, in {took:.0} ms: {threads} threads, {rss} KiB resident"
         ));
         seen.push((threads, rss));
         drop(clients); // each hilo reads end-of-stream and returns
@@ -117,6 +119,10 @@ fn main() -> anyhow::Result<()> {
     ));
     say(
         "the OS schedules them; 10,000 connections would be 10,000 threads: see epoll_echo and tokio_echo",
+    );
+    say(
+        "(a burst of connects can take a second or more: std listens with a backlog of 128 (`ss -ltn` shows it); \
+         connects beyond what the acceptor has taken overflow the kernel's queue and retry their handshake after a second)",
     );
     results(&[
         ("threads_at_few", &few_threads),
