@@ -28,6 +28,24 @@ pub fn stop_on_signals(shutdown: Shutdown) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Completes on the first Ctrl-C (SIGINT) or SIGTERM: the `shutdown`
+/// future of a tokio server in `--serve` mode.
+#[cfg(unix)]
+pub async fn ctrl_c_or_sigterm() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
 /// Threads and resident memory (KiB) of process `pid`, from
 /// `/proc/<pid>/status` (None off Linux or if it is gone).
 pub fn threads_and_rss(pid: u32) -> Option<(u64, u64)> {

@@ -27,6 +27,7 @@ use std::time::Duration;
 use anyhow::ensure;
 use clap::{Parser, ValueEnum};
 use examples_sockets::cli::{ServerFlags, print_served};
+use examples_sockets::harness::ctrl_c_or_sigterm;
 use examples_sockets::{Stats, tokio_echo};
 use shared::cli::range;
 use shared::output::{heading, results, say};
@@ -76,17 +77,9 @@ fn main() -> anyhow::Result<()> {
     let grace = Duration::from_millis(args.grace_ms);
     let limits = args.server.limits();
     if args.server.serve {
-        let stop = async {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
-            }
-        };
         let cut = runtime.block_on(async {
             let listener = tokio::net::TcpListener::from_std(listener)?;
-            tokio_echo::run(listener, limits, stats.clone(), stop, grace).await
+            tokio_echo::run(listener, limits, stats.clone(), ctrl_c_or_sigterm(), grace).await
         })?;
         say(format!("stopped; {cut} connections cut at the deadline"));
         print_served(&stats);
