@@ -21,7 +21,7 @@ pub struct ServerFlags {
     /// Longest line in bytes, the newline included.
     #[arg(long, default_value_t = 8192, value_name = "2..=1048576", value_parser = range(2..=1_048_576usize))]
     pub max_line: usize,
-    /// Most connections at once; one more is told "ERR busy".
+    /// Most connections at once; one more is told "ERR busy" (the blocking server serves one, the rest queue).
     #[arg(long, default_value_t = 1024, value_name = "1..=100000", value_parser = range(1..=100_000usize))]
     pub max_connections: usize,
     /// Seconds a connection may go without completing a line.

@@ -140,3 +140,10 @@ fn the_example_shows_the_handshake_and_the_close() {
     assert_eq!(run.get("second_waited"), "true", "{run}");
     assert_eq!(run.int("served_at_once"), 1, "{run}");
 }
+
+/// `--serve --port 0` prints the port it got and serves until SIGTERM.
+#[cfg(unix)]
+#[test]
+fn serve_mode_answers_and_stops_on_sigterm() {
+    common::serve_mode_with(env!("CARGO_BIN_EXE_tcp_echo_blocking"), false);
+}

@@ -14,6 +14,7 @@
 //! /proc/net/tcp (Linux only; elsewhere the steps run without them).
 //!
 //! Run: cargo run -p examples-sockets --bin tcp_echo_blocking
+//!      cargo run -p examples-sockets --bin tcp_echo_blocking -- --serve --port 7007
 #![forbid(unsafe_code)]
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
@@ -21,17 +22,27 @@ use std::net::{Shutdown as Half, TcpListener, TcpStream};
 use std::time::Duration;
 
 use clap::Parser;
+use examples_sockets::cli::{ServerFlags, serve_until_signal};
 use examples_sockets::harness::states_when;
 use examples_sockets::{Limits, Shutdown, Stats, threaded};
 use shared::output::{heading, line, results, say};
 
 #[derive(Parser)]
-#[command(about = "A blocking TCP echo, step by step, with the states the OS reports")]
-struct Args {}
+#[command(
+    about = "A blocking TCP echo, step by step, with the states the OS reports",
+    allow_negative_numbers = true
+)]
+struct Args {
+    #[command(flatten)]
+    server: ServerFlags,
+}
 
 fn main() -> anyhow::Result<()> {
     shared::output::start();
-    Args::parse();
+    let args = Args::parse();
+    if args.server.serve {
+        return serve_until_signal(&args.server, threaded::run_blocking);
+    }
     let mut seen: Vec<&str> = Vec::new();
     let mut show = |port: u16, diagram: &str, want: &[(&str, &str)]| {
         let states = states_when(port, want);
