@@ -89,7 +89,8 @@ impl SlowServer {
         format!("http://{}/", self.addr)
     }
 
-    /// How many requests were answered 200 so far.
+    /// How many requests were answered 200 so far (a client that has read
+    /// its answer is always counted).
     pub fn served(&self) -> usize {
         self.state.served.load(Ordering::SeqCst)
     }
@@ -205,9 +206,14 @@ fn handle(stream: TcpStream, state: &State) -> io::Result<()> {
     let _ = wake
         .wait_timeout_while(guard, delay, |stopped| !*stopped)
         .unwrap_or_else(PoisonError::into_inner);
-    respond(&stream, 200, "hola desde el servidor lento\n")?;
+    // Count before sending, so a client that has read its answer is always
+    // counted; a send that fails is taken back.
     state.served.fetch_add(1, Ordering::SeqCst);
-    Ok(())
+    let sent = respond(&stream, 200, "hola desde el servidor lento\n");
+    if sent.is_err() {
+        state.served.fetch_sub(1, Ordering::SeqCst);
+    }
+    sent
 }
 
 /// What reading a request head gave.
