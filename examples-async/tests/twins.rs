@@ -14,7 +14,7 @@ fn three_tasks() {
     let (python, _) = check(
         "async/three_tasks.py",
         env!("CARGO_BIN_EXE_three_tasks"),
-        &["--cpu-ms", "5", "--io-ms", "40"],
+        &["--cpu-ms", "5", "--io-ms", "300"],
         Agreement {
             own: &[
                 "wall_ms_asyncio",
@@ -57,7 +57,7 @@ fn coroutines() {
     check(
         "async/coroutines.py",
         env!("CARGO_BIN_EXE_coroutines"),
-        &["--unit-ms", "30"],
+        &["--unit-ms", "100"],
         Agreement {
             own: &[],
             agree: &[
