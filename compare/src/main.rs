@@ -9,9 +9,9 @@
 //!
 //! It lives in its own crate (not in `shared`, which the examples build on):
 //! it needs the examples' binaries, which no crate can depend on, so it
-//! builds them itself with `cargo build -p <crate> --bins` (cargo's progress
-//! on stderr) in the profile it was built in, and reads their paths from
-//! cargo's JSON messages.
+//! builds them itself with `cargo build --release -p <crate> --bins`
+//! (cargo's progress on stderr; a debug build's timings mislead) and reads
+//! their paths from cargo's JSON messages. It honours CARGO_TARGET_DIR.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
