@@ -110,3 +110,18 @@ fn message_loop() {
     );
     assert!(python.run.int("spin_empty_checks") > 0, "{}", python.run);
 }
+
+#[test]
+fn event_loop_from_scratch() {
+    let (python, _) = check(
+        "async/event_loop_from_scratch.py",
+        env!("CARGO_BIN_EXE_event_loop_from_scratch"),
+        &["--sleepers", "200", "--idle-ms", "300"],
+        Agreement {
+            own: &[],
+            agree: &[("echo_ok", "echo_ok"), ("sleepers", "sleepers")],
+        },
+    );
+    // Sleeping tasks leave the loop asleep in the selector: far from a busy core.
+    assert!(python.run.num("cpu_percent") < 50.0, "{}", python.run);
+}
