@@ -16,6 +16,7 @@ import signal
 import socket
 import socketserver
 import threading
+import time
 
 stats = {"accepted": 0, "lines": 0, "active": 0, "peak": 0}
 lock = threading.Lock()
@@ -83,6 +84,9 @@ def main():
         print(f"{n} connections open, each echoed: {seen[-1][0]} threads, {seen[-1][1]} KiB resident")
         for c in clients:
             c.close()
+        deadline = time.monotonic() + 10
+        while stats["active"] and time.monotonic() < deadline:
+            time.sleep(0.001)  # each handler reads end-of-stream and returns
     server.shutdown()
     print("== result ==")
     for k, v in [("threads_at_few", seen[0][0]), ("threads_at_many", seen[1][0]),
