@@ -65,6 +65,43 @@ const fn fig(label: &'static str, python: &'static str, rust: &'static str) -> F
 
 pub const TOPICS: &[Topic] = &[
     Topic {
+        name: "cpu",
+        claim: "The notes' CPU job on one thread: the interpreter, not concurrency (notes 001, 002)",
+        krate: "examples-threads",
+        bin: "gil_cpu_vs_io",
+        twin: "threads/gil_cpu_vs_io.py",
+        drive: Drive::Same,
+        // One hilo: the job (8 x the sum of 1,000,000 random ints) runs three
+        // times in a row (sequential, "free", behind the lock), I/O part tiny.
+        full: &["--threads", "1", "--io-tasks", "1", "--io-ms", "1"],
+        small: &[
+            "--threads",
+            "1",
+            "--jobs",
+            "2",
+            "--n",
+            "20000",
+            "--io-tasks",
+            "1",
+            "--io-ms",
+            "1",
+        ],
+        own: &[],
+        agree: &[("correct", "correct"), ("threads", "threads")],
+        figures: &[fig(
+            "the job 3 times on one thread, whole run (ms)",
+            RUN_MS,
+            RUN_MS,
+        )],
+        says: |p, r| {
+            format!(
+                "the same sums on one thread: {} ms in Python, {} ms in Rust: `random.randint` and the interpreter, before any concurrency",
+                get(p, RUN_MS),
+                get(r, RUN_MS)
+            )
+        },
+    },
+    Topic {
         name: "gil",
         claim: "The GIL: threads do not speed up CPU-bound Python; I/O waits overlap (notes 002, 003, 004)",
         krate: "examples-threads",

@@ -31,7 +31,7 @@ use shared::output::{line, results};
     about = "Python twin vs Rust example, topic by topic: agreement checked, then one table of figures"
 )]
 struct Args {
-    /// Topics to run (default: all): gil pool manager queue pipe lock condition requests async_requests three_tasks echo fork spawn.
+    /// Topics to run (default: all): cpu gil pool manager queue pipe lock condition requests async_requests three_tasks echo fork spawn.
     topics: Vec<String>,
     /// Small sizes (seconds, not minutes): checks agreement; figures only indicative.
     #[arg(long)]
