@@ -4,10 +4,7 @@
 //! nothing lost) must be equal, so a twin never rots. Needs python3 (3.9+):
 //! without it these tests fail saying how to install it.
 
-#[path = "../../compare/src/twin.rs"]
-mod twin;
-
-use twin::{Agreement, check};
+use shared::twins::{Agreement, check};
 
 #[test]
 fn tcp_echo_threaded() {
@@ -72,11 +69,11 @@ fn mailbox() {
 fn echo_load_against_the_python_server() {
     use std::io::{BufRead, BufReader, Read};
     use std::process::{Command, Stdio};
-    if let Err(e) = twin::python_version() {
+    if let Err(e) = shared::twins::python_version() {
         panic!("{e}");
     }
-    let mut server = Command::new(twin::python())
-        .arg(twin::root().join("python/sockets/tcp_echo_threaded.py"))
+    let mut server = Command::new(shared::twins::python())
+        .arg(shared::twins::root().join("python/sockets/tcp_echo_threaded.py"))
         .args(["--serve", "--port", "0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -4,10 +4,7 @@
 //! nothing lost) must be equal, so a twin never rots. Needs python3 (3.9+):
 //! without it these tests fail saying how to install it.
 
-#[path = "../../compare/src/twin.rs"]
-mod twin;
-
-use twin::{Agreement, check};
+use shared::twins::{Agreement, check};
 
 #[test]
 fn lock() {

@@ -37,7 +37,7 @@ def main():
     a = p.parse_args()
     lock, hold = threading.RLock(), a.hold_ms / 1000
     deepest, refused, after = [0], [None], [None]
-    at_bottom, released = threading.Event(), threading.Event()
+    at_bottom, tried, released = threading.Event(), threading.Event(), threading.Event()
 
     def recurse(level):
         with lock:
@@ -46,11 +46,13 @@ def main():
                 recurse(level + 1)
             else:
                 at_bottom.set()
+                tried.wait(60)  # hold until the other hilo has asked (no sleep as a signal)
                 time.sleep(hold)
 
     def other():
         at_bottom.wait(60)
         refused[0] = not lock.acquire(timeout=hold / 3)
+        tried.set()
         released.wait(60)
         after[0] = lock.acquire(timeout=10)
         if after[0]:

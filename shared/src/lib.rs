@@ -13,6 +13,11 @@
 //!   and checked against `src/bin` and the README.
 //! - [`cli`]: range-checked number flags whose errors a student understands.
 //! - [`testing`]: run a binary with a deadline and read its result lines.
+//! - [`twins`]: run a Python twin (`python/`) beside its Rust example and
+//!   check they print the same result keys and agree where they must.
+//!
+//! Its one binary, `compare`, measures the notes' claims on both sides:
+//! `cargo run --release -p shared --bin compare -- --help`.
 #![forbid(unsafe_code)]
 
 pub mod cli;
@@ -22,4 +27,5 @@ pub mod output;
 pub mod testing;
 pub mod timeline;
 pub mod timing;
+pub mod twins;
 pub mod workload;

@@ -3,16 +3,18 @@
 //! example with the same flags, checks they agree where they must (counts,
 //! orders, nothing lost), and only then shows their figures side by side.
 //!
-//! Run: cargo run --release -p compare                  # every topic, full size (minutes)
-//!      cargo run --release -p compare -- gil pool manager --small
-//!      cargo run --release -p compare -- --markdown      # the README's table
+//! Run: cargo run --release -p shared --bin compare                  # every topic, full size (minutes)
+//!      cargo run --release -p shared --bin compare -- gil pool manager --small
+//!      cargo run --release -p shared --bin compare -- --markdown      # the README's table
 //!
-//! It lives in its own crate (not in `shared`, which the examples build on):
-//! it needs the examples' binaries, which no crate can depend on, so it
-//! builds them itself with `cargo build --release -p <crate> --bins`
+//! It is a binary of `shared` (the workspace's members are fixed: shared,
+//! the examples crates and python/). It needs the examples' binaries, which
+//! no crate can depend on, so it builds them itself with `cargo build --release -p <crate> --bins`
 //! (cargo's progress on stderr; a debug build's timings mislead) and reads
 //! their paths from cargo's JSON messages. It honours CARGO_TARGET_DIR.
 #![forbid(unsafe_code)]
+
+mod topics;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -22,9 +24,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use compare::twin::{self, Agreement, Side};
-use compare::{Drive, Measured, RUN_MS, Topic, render, select};
 use shared::output::{line, results};
+use shared::twins::{self as twin, Agreement, Side};
+use topics::{Drive, Measured, RUN_MS, Topic, render, select};
 
 #[derive(Parser)]
 #[command(
@@ -177,8 +179,8 @@ fn measure(
     }
     Ok(Measured {
         topic,
-        python: compare::median(&pythons),
-        rust: compare::median(&rusts),
+        python: topics::median(&pythons),
+        rust: topics::median(&rusts),
         problems,
     })
 }

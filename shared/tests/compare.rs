@@ -10,7 +10,7 @@ use shared::testing::run_command;
 
 #[test]
 fn two_small_topics_agree_and_print_one_table() {
-    if let Err(e) = compare::twin::python_version() {
+    if let Err(e) = shared::twins::python_version() {
         panic!("{e}");
     }
     let mut command = Command::new(env!("CARGO_BIN_EXE_compare"));

@@ -3,8 +3,6 @@
 //! must agree before a figure is shown, and the figures, grouped by the notes'
 //! claims. The table renders as text or Markdown (the README's figures).
 
-pub mod twin;
-
 use std::collections::BTreeMap;
 
 /// How a topic is run.
@@ -688,7 +686,7 @@ mod tests {
     fn every_twin_file_exists_and_figures_name_agreed_topics() {
         for t in TOPICS {
             assert!(
-                twin::root().join("python").join(t.twin).is_file(),
+                shared::twins::root().join("python").join(t.twin).is_file(),
                 "{}",
                 t.twin
             );

@@ -2,20 +2,18 @@
 //! they agree: the twin prints the Rust example's result keys, and the keys
 //! that must agree (counts, orders, nothing lost) have equal values.
 //!
-//! One file used twice: by the `compare` command, and by each examples
-//! crate's `tests/twins.rs` through `#[path = "../../compare/src/twin.rs"]`
-//! (a test in an examples crate is the one place its binaries are sure to be
-//! built; this file needs only std and `shared`, so it compiles in both).
-#![allow(dead_code)] // each includer uses a part
+//! Used by the `compare` command and by each examples crate's
+//! `tests/twins.rs` (a test in an examples crate is the one place its
+//! binaries are sure to be built).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use shared::testing::{Run, run_command};
+use crate::testing::{Run, run_command};
 
-/// The repository root (this file sits in `<root>/compare/src/`).
+/// The repository root (this file sits in `<root>/shared/src/`).
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
