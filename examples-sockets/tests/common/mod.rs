@@ -98,7 +98,7 @@ pub fn counted(server: &Server, counter: impl Fn(&Stats) -> u64, at_least: u64) 
             "never counted: {:?}",
             server.stats
         );
-        thread::sleep(Duration::from_millis(5));
+        thread::sleep(Duration::from_millis(5)); // sleep-ok: poll interval under a deadline
     }
 }
 
@@ -111,7 +111,7 @@ pub fn all_closed(server: &Server) {
             "connections left open: {:?}",
             server.stats
         );
-        thread::sleep(Duration::from_millis(5));
+        thread::sleep(Duration::from_millis(5)); // sleep-ok: poll interval under a deadline
     }
 }
 
@@ -433,7 +433,7 @@ pub fn serve_mode_with(binary: &str, stalled_too: bool) {
             Instant::now() < deadline,
             "still serving 30 s after SIGTERM"
         );
-        thread::sleep(Duration::from_millis(10));
+        thread::sleep(Duration::from_millis(10)); // sleep-ok: poll interval under a deadline
     };
     assert!(status.success(), "{status}");
     reader.join().unwrap();
