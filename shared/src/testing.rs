@@ -17,6 +17,7 @@ use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -30,18 +31,10 @@ pub fn output_within(command: &mut Command, timeout: Duration) -> io::Result<Out
         .stderr(Stdio::piped())
         .spawn()?;
     // Read both pipes on threads, so a chatty child never blocks on a full pipe.
-    let mut stdout = child.stdout.take().expect("stdout is piped");
-    let mut stderr = child.stderr.take().expect("stderr is piped");
-    let out_reader = thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = stdout.read_to_end(&mut bytes);
-        bytes
-    });
-    let err_reader = thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = stderr.read_to_end(&mut bytes);
-        bytes
-    });
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let out_reader = read_all_on_a_thread(stdout);
+    let err_reader = read_all_on_a_thread(stderr);
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait()? {
@@ -58,11 +51,46 @@ pub fn output_within(command: &mut Command, timeout: Duration) -> io::Result<Out
         // std has no "wait with timeout" for a child: look again shortly.
         thread::sleep(Duration::from_millis(5));
     };
+    // The pipes reach end-of-file when every process holding them has gone:
+    // a grandchild left running keeps them open. Wait for that with a
+    // deadline too, and say so, rather than hang the test.
+    let grace = timeout.saturating_sub(started.elapsed()).max(PIPE_GRACE);
+    let until = Instant::now() + grace;
+    let held = || {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "exited ({status}), but its stdout or stderr was still held open {grace:?} later: \
+                 a process it started is still running"
+            ),
+        )
+    };
+    let stdout = out_reader
+        .recv_timeout(until.saturating_duration_since(Instant::now()))
+        .map_err(|_| held())?;
+    let stderr = err_reader
+        .recv_timeout(until.saturating_duration_since(Instant::now()))
+        .map_err(|_| held())?;
     Ok(Output {
         status,
-        stdout: out_reader.join().unwrap_or_default(),
-        stderr: err_reader.join().unwrap_or_default(),
+        stdout,
+        stderr,
     })
+}
+
+/// How long [`output_within`] waits, at least, for the pipes to close after
+/// the child has exited.
+const PIPE_GRACE: Duration = Duration::from_secs(10);
+
+/// Reads `pipe` to its end on a thread; the bytes arrive on the channel.
+fn read_all_on_a_thread(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        let _ = tx.send(bytes);
+    });
+    rx
 }
 
 /// The deadline [`run`] gives a binary: long enough for a debug build on a
@@ -376,6 +404,29 @@ mod tests {
             output_within(Command::new("sleep").arg("30"), Duration::from_millis(200)).unwrap_err();
         assert_eq!(stuck.kind(), io::ErrorKind::TimedOut);
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_grandchild_holding_the_pipe_is_reported_not_waited_for() {
+        // sh exits at once; the sleep it leaves behind keeps stdout open.
+        let pid_file =
+            std::env::temp_dir().join(format!("output-within-{}.pid", std::process::id()));
+        let script = format!("sleep 30 & echo $! > {}", pid_file.display());
+        let started = Instant::now();
+        let held = output_within(
+            Command::new("sh").args(["-c", &script]),
+            Duration::from_millis(200),
+        )
+        .unwrap_err();
+        // End the sleep we left behind, whatever the verdict.
+        if let Ok(pid) = std::fs::read_to_string(&pid_file) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+        let _ = std::fs::remove_file(&pid_file);
+        assert_eq!(held.kind(), io::ErrorKind::TimedOut, "{held}");
+        assert!(held.to_string().contains("still held open"), "{held}");
+        assert!(started.elapsed() < Duration::from_secs(20));
     }
 
     #[test]
