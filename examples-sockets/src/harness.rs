@@ -168,3 +168,43 @@ mod tests {
         }
     }
 }
+
+/// `listener.accept()` that gives up after `limit`: poll(2) waits for a
+/// connection to be ready first, so a peer that never connects is an error
+/// (TimedOut), not a hang.
+#[cfg(unix)]
+pub fn accept_within(
+    listener: &std::net::TcpListener,
+    limit: std::time::Duration,
+) -> std::io::Result<std::net::TcpStream> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    let timeout = PollTimeout::try_from(limit).unwrap_or(PollTimeout::MAX);
+    let mut fds = [PollFd::new(listener.as_fd(), PollFlags::POLLIN)];
+    if poll(&mut fds, timeout).map_err(std::io::Error::from)? == 0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("no connection within {limit:?}"),
+        ));
+    }
+    Ok(listener.accept()?.0)
+}
+
+#[cfg(all(test, unix))]
+mod accept_tests {
+    use std::time::Duration;
+
+    #[test]
+    fn accept_within_gives_up_when_nobody_connects() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let err = super::accept_within(&listener, Duration::from_millis(50)).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+    }
+
+    #[test]
+    fn accept_within_returns_a_waiting_connection() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        assert!(super::accept_within(&listener, Duration::from_secs(30)).is_ok());
+    }
+}

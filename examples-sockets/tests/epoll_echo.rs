@@ -54,3 +54,23 @@ fn the_example_serves_many_clients_on_one_thread_and_keeps_partial_writes() {
 fn serve_mode_answers_and_stops_on_sigterm() {
     common::serve_mode(env!("CARGO_BIN_EXE_epoll_echo"));
 }
+
+/// More demo clients than --max-connections: a clear refusal up front, not
+/// a reset halfway through (it was "Connection reset by peer" at 1100).
+#[test]
+fn more_clients_than_the_limit_is_refused_with_a_message() {
+    let run = shared::testing::run(
+        env!("CARGO_BIN_EXE_epoll_echo"),
+        &[
+            "--clients",
+            "3",
+            "--max-connections",
+            "2",
+            "--flood-mb",
+            "0",
+        ],
+    );
+    assert_eq!(run.status.code(), Some(1), "{run}");
+    assert!(run.stderr.contains("--max-connections 2"), "{run}");
+    assert!(!run.stderr.contains("reset"), "{run}");
+}

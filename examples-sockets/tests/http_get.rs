@@ -1,8 +1,8 @@
 //! The GET by hand parses Content-Length and chunked bodies, blocking and
 //! async agree, and a malformed response is a clear error, not a panic.
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpListener;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use shared::testing::run;
 
@@ -25,17 +25,31 @@ fn parses_content_length_and_chunked_bodies() {
     assert_eq!(run.int("chunks"), 4, "{run}");
 }
 
-/// A server that answers with something that is not HTTP.
-fn liar(answer: &'static [u8]) -> (String, std::thread::JoinHandle<()>) {
+/// A server that answers with something that is not HTTP. Its accept has a
+/// deadline (a binary that exits before connecting must not hang the
+/// test's join): the hilo returns whether a client came.
+fn liar(answer: &'static [u8]) -> (String, std::thread::JoinHandle<bool>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let serving = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut stream = loop {
+            match listener.accept() {
+                Ok((stream, _)) => break stream,
+                Err(e) if e.kind() == ErrorKind::WouldBlock && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10)) // sleep-ok: a poll under a deadline
+                }
+                Err(_) => return false,
+            }
+        };
+        stream.set_nonblocking(false).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         let _ = stream.read(&mut [0u8; 1024]);
         let _ = stream.write_all(answer);
+        true
     });
     (url, serving)
 }
@@ -55,7 +69,7 @@ fn a_malformed_response_is_a_clear_error() {
     ] {
         let (url, serving) = liar(answer);
         let run = run(env!("CARGO_BIN_EXE_http_get"), &["--url", &url]);
-        serving.join().unwrap();
+        assert!(serving.join().unwrap(), "http_get never connected:\n{run}");
         assert_eq!(run.status.code(), Some(1), "{run}");
         assert!(
             run.stderr.contains("malformed response") && run.stderr.contains(says),

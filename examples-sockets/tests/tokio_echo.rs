@@ -128,3 +128,15 @@ fn the_example_serves_many_and_stops_gracefully() {
 fn serve_mode_answers_and_stops_on_sigterm() {
     common::serve_mode(env!("CARGO_BIN_EXE_tokio_echo"));
 }
+
+/// The demo's clients plus its flooding one must fit under
+/// --max-connections: a clear refusal up front, not an "ERR busy" read as an echo.
+#[test]
+fn more_clients_than_the_limit_is_refused_with_a_message() {
+    let run = shared::testing::run(
+        env!("CARGO_BIN_EXE_tokio_echo"),
+        &["--clients", "2", "--max-connections", "2"],
+    );
+    assert_eq!(run.status.code(), Some(1), "{run}");
+    assert!(run.stderr.contains("--max-connections"), "{run}");
+}

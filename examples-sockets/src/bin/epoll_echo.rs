@@ -41,7 +41,7 @@ mod linux {
     use std::thread;
     use std::time::{Duration, Instant};
 
-    use anyhow::ensure;
+    use anyhow::{Context, ensure};
     use clap::Parser;
     use examples_sockets::cli::{ServerFlags, serve_until_signal};
     use examples_sockets::harness::threads_and_rss;
@@ -65,18 +65,24 @@ mod linux {
         flood_mb: usize,
     }
 
+    /// Longest a demo client waits for its echo before giving up.
+    const READ_LIMIT: Duration = Duration::from_secs(30);
+
     /// All clients on this one thread too: connect all, send all, read all.
     fn many_clients(addr: SocketAddr, n: usize) -> anyhow::Result<Vec<TcpStream>> {
         let mut clients = Vec::with_capacity(n);
         for i in 0..n {
             let mut stream = TcpStream::connect(addr)?;
+            stream.set_read_timeout(Some(READ_LIMIT))?; // a stuck server: an error, not a hang
             stream.write_all(format!("hola {i}\n").as_bytes())?;
             clients.push(stream);
         }
         for (i, stream) in clients.iter_mut().enumerate() {
             let want = format!("hola {i}\n");
             let mut echo = vec![0; want.len()];
-            stream.read_exact(&mut echo)?;
+            stream
+                .read_exact(&mut echo)
+                .with_context(|| format!("client {i}: no echo within {READ_LIMIT:?}"))?;
             ensure!(
                 echo == want.as_bytes(),
                 "client {i} got {:?}",
@@ -101,9 +107,12 @@ mod linux {
         let sending =
             thread::spawn(move || (0..mb * 1000).try_for_each(|_| writer.write_all(&line)));
         thread::sleep(Duration::from_millis(300)); // a slow reader: not reading yet
+        stream.set_read_timeout(Some(READ_LIMIT))?; // a stuck server: an error, not a hang
         let (mut reader, mut back, mut buf) = (stream, 0, vec![0u8; 64 * 1024]);
         while back < mb * 1_000_000 {
-            let n = reader.read(&mut buf)?;
+            let n = reader.read(&mut buf).with_context(|| {
+                format!("flood: nothing back within {READ_LIMIT:?} after {back} bytes")
+            })?;
             ensure!(n > 0, "closed after {back} bytes");
             ensure!(
                 buf[..n].iter().enumerate().all(|(i, &b)| {
@@ -128,6 +137,14 @@ mod linux {
         if args.server.serve {
             return serve_until_signal(&args.server, epoll::run);
         }
+        // Past the limit the server answers "ERR busy" and closes: the demo's
+        // clients would read a reset, not their echo.
+        ensure!(
+            args.clients <= args.server.max_connections,
+            "--clients {} is over --max-connections {}: raise --max-connections",
+            args.clients,
+            args.server.max_connections
+        );
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let (stats, shutdown) = (Stats::new(), Shutdown::new());

@@ -24,8 +24,10 @@ use std::io::ErrorKind;
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Parser;
 use examples_sockets::framing::{read_frame, write_frame};
+use examples_sockets::harness::accept_within;
 use shared::cli::range;
 use shared::output::{heading, results, say};
 
@@ -156,10 +158,14 @@ fn main() -> anyhow::Result<()> {
         }
         Ok(())
     });
-    let (mut stream, _) = listener.accept()?;
+    // Accept with a deadline and read with a timeout: if the posting hilo
+    // fails, the demo ends with its error instead of waiting forever.
+    let mut stream = accept_within(&listener, Duration::from_secs(10))
+        .context("the posting hilo never connected")?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     std::thread::sleep(Duration::from_millis(100)); // the owner is away a moment, as above
     let mut tcp_letters = Vec::new();
-    while let Some(frame) = read_frame(&mut stream, 2048)? {
+    while let Some(frame) = read_frame(&mut stream, 2048).context("reading a frame")? {
         tcp_letters.push(String::from_utf8_lossy(&frame).into_owned());
     }
     posting.join().expect("sender")?;

@@ -70,6 +70,14 @@ fn main() -> anyhow::Result<()> {
             .enable_all()
             .build()?,
     };
+    // The demo holds --clients open plus one that floods: past the limit the
+    // server answers "ERR busy" and the demo would read that, not its echo.
+    ensure!(
+        args.server.serve || args.clients < args.server.max_connections,
+        "--clients {} needs --max-connections of at least {} (one more for the flooding client)",
+        args.clients,
+        args.clients + 1
+    );
     let listener = args.server.bind_or_any(args.server.serve)?;
     listener.set_nonblocking(true)?; // tokio needs it so
     let addr = listener.local_addr()?;
