@@ -20,3 +20,14 @@ fn pop_reverses_bursts_and_the_channel_loop_sleeps() {
         "{run}"
     );
 }
+
+/// With bursts of one there is nothing for pop() to reverse: every message
+/// is handled in arrival order, and the run says so.
+#[test]
+fn bursts_of_one_stay_in_order() {
+    let args = ["--bursts", "3", "--burst", "1", "--gap-ms", "20"];
+    let run = run(env!("CARGO_BIN_EXE_message_loop"), &args).success();
+    assert_eq!(run.int("items"), 3, "{run}");
+    assert_eq!(run.get("spin_in_order"), "true", "{run}");
+    assert_eq!(run.get("sleep_in_order"), "true", "{run}");
+}

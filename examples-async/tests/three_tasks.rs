@@ -24,3 +24,19 @@ fn waits_overlap_and_cpu_parts_take_turns() {
         );
     }
 }
+
+/// A wait shorter than the setups: each task's wait is over before the
+/// next one starts waiting, so no overlap is claimed. (Before, the Io span
+/// ran until the task resumed, behind the others' setups, and read 3.)
+#[test]
+fn a_wait_shorter_than_the_setups_does_not_overlap() {
+    let run = run(
+        env!("CARGO_BIN_EXE_three_tasks"),
+        &["--cpu-ms", "100", "--io-ms", "1"],
+    )
+    .success();
+    for who in ["hand", "tokio"] {
+        assert_eq!(run.int(&format!("io_overlap_{who}")), 1, "{run}");
+        assert_eq!(run.int(&format!("cpu_overlap_{who}")), 1, "{run}");
+    }
+}

@@ -29,7 +29,8 @@ async def make_request(cpu_ms, io_ms):
     busy(cpu_ms)  # cpu_bound_setup()
     start = time.perf_counter()
     await asyncio.sleep(io_ms / 1000)  # io_bound_web_request(): the loop runs other tasks
-    spans.append(("io", start, time.perf_counter()))
+    # The wait ends at the deadline; resuming later is waiting for the loop.
+    spans.append(("io", start, min(time.perf_counter(), start + io_ms / 1000)))
     busy(cpu_ms)  # cpu_bound_postprocess()
 
 

@@ -137,12 +137,19 @@ fn main() -> anyhow::Result<()> {
     let sleep = channel_loop(&args);
     describe(&sleep);
     line("");
-    line(format!(
-        "pop() took each burst of {} newest first (in order: {}); the channel kept arrival order (in order: {}).",
-        args.burst,
-        in_order(&spin.order),
-        in_order(&sleep.order)
-    ));
+    let popped = match (in_order(&spin.order), args.burst) {
+        (false, n) => format!("pop() took messages of a burst of {n} newest first"),
+        (true, 1) => "pop() kept arrival order: a burst of 1 leaves it nothing to reverse".into(),
+        (true, n) => format!(
+            "pop() kept arrival order this time: the loop took each of a burst of {n} before the next arrived"
+        ),
+    };
+    let kept = if in_order(&sleep.order) {
+        "the channel kept arrival order"
+    } else {
+        "the channel lost arrival order (?)"
+    };
+    line(format!("{popped}; {kept}."));
     line(format!(
         "While empty, the notes' loop asked {} times and burned {:.0} ms of CPU; the channel loop slept ({:.2} ms).",
         spin.empty_checks,
