@@ -376,7 +376,11 @@ impl<T> Iterator for AsCompleted<T> {
             });
         }
         // Something arrived; others may have too: take them all, then yield
-        // the earliest finisher.
+        // the earliest finisher. This is exact although the pass is not
+        // atomic: a task polled empty here and finishing during the pass is
+        // numbered after every task that was already ready before the pass
+        // (there is always one: found above or by `wait_for_one`), so it can
+        // never be the earliest; the next call's first pass picks it up.
         for task in &mut self.pending {
             task.poll();
         }
@@ -408,13 +412,12 @@ pub struct WaitOutcome {
 /// `wait(futures, timeout, return_when=ALL_COMPLETED)`). The outcomes stay in
 /// the handles for `result()`.
 pub fn wait_all<T>(tasks: &mut [TaskHandle<T>], timeout: Option<Duration>) -> WaitOutcome {
+    // One deadline for the whole wait, as Python's `wait(timeout=)`: a
+    // deadline per task would let N slow tasks block for N x timeout. A
+    // timeout too large to add to now (Duration::MAX) means no deadline.
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
     let mut done = 0;
     for task in tasks.iter_mut() {
-        // A timeout too large to add to now (Duration::MAX) means no deadline.
-        let deadline = match timeout {
-            None => None,
-            Some(t) => Instant::now().checked_add(t),
-        };
         if task.wait_until(deadline) {
             done += 1;
         }
@@ -553,6 +556,65 @@ mod tests {
             .collect();
         assert_eq!(outcomes, vec![Ok(1), Err(TaskError::Timeout)]);
         release.send(()).unwrap();
+    }
+
+    #[test]
+    fn wait_all_timeout_is_one_total_timeout() {
+        // Three tasks that each take far longer than the timeout: one shared
+        // deadline returns after about one timeout, not one per task (3x).
+        let pool = ThreadPool::new(3).unwrap();
+        let gates: Vec<_> = (0..3)
+            .map(|_| crossbeam_channel::bounded::<()>(0))
+            .collect();
+        let mut tasks: Vec<_> = gates
+            .iter()
+            .map(|(_, gate)| {
+                let gate = gate.clone();
+                pool.submit(move || gate.recv_timeout(Duration::from_secs(2)).is_ok())
+            })
+            .collect();
+        let timeout = Duration::from_millis(300);
+        let started = Instant::now();
+        let outcome = wait_all(&mut tasks, Some(timeout));
+        let took = started.elapsed();
+        assert_eq!(
+            outcome,
+            WaitOutcome {
+                done: 0,
+                not_done: 3
+            }
+        );
+        // Per-task deadlines would take >= 900 ms; allow 2.5x for a busy machine.
+        assert!(took < timeout * 5 / 2, "wait_all took {took:?}");
+        // Release the tasks so the pool's drop does not wait 2 s.
+        drop(gates);
+    }
+
+    #[test]
+    fn as_completed_order_is_exact_when_tasks_finish_together() {
+        // Many tasks finishing within microseconds of each other, while
+        // `as_completed` polls: the completion numbers it yields must still
+        // strictly increase (yielding the first ready task found, or dropping
+        // the wait for an already-ready one, breaks this).
+        for _ in 0..20 {
+            let pool = ThreadPool::new(8).unwrap();
+            // Varying tiny amounts of work, so the finishing order is not the
+            // submission order (no sleeps: finishes stay microseconds apart).
+            let tasks: Vec<_> = (0..200)
+                .map(|i| {
+                    pool.submit(move || {
+                        (0..(i * 7919) % 13).for_each(|_| thread::yield_now());
+                        i
+                    })
+                })
+                .collect();
+            let numbers: Vec<usize> = as_completed(tasks).map(|c| c.finished).collect();
+            assert_eq!(numbers.len(), 200);
+            assert!(
+                numbers.windows(2).all(|w| w[0] < w[1]),
+                "out of completion order: {numbers:?}"
+            );
+        }
     }
 
     #[test]
