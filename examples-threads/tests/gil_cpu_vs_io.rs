@@ -38,3 +38,40 @@ fn gil_serialises_cpu_work_but_not_io_waits() {
     assert!(run.int("max_waiting_io_gil") >= 2, "{run}");
     assert!(run.int("max_waiting_io_free") >= 2, "{run}");
 }
+
+#[test]
+fn one_hilo_runs_and_reports_consistent_results() {
+    // --threads 1: nothing runs in parallel, so both CPU runs compute on one
+    // hilo at a time; the I/O tasks still get a hilo each and overlap.
+    let run = run(
+        env!("CARGO_BIN_EXE_gil_cpu_vs_io"),
+        &[
+            "--threads",
+            "1",
+            "--jobs",
+            "2",
+            "--n",
+            "50000",
+            "--io-tasks",
+            "3",
+            "--io-ms",
+            "200",
+        ],
+    )
+    .success();
+    assert_eq!(run.get("correct"), "true", "{run}");
+    assert_eq!(run.int("threads"), 1, "{run}");
+    assert_eq!(run.int("max_computing_free"), 1, "{run}");
+    assert_eq!(run.int("max_computing_gil"), 1, "{run}");
+    assert!(run.int("max_waiting_io_free") >= 2, "{run}");
+    assert!(run.int("max_waiting_io_gil") >= 2, "{run}");
+    for key in [
+        "speedup_cpu_free",
+        "speedup_cpu_gil",
+        "speedup_io_free",
+        "speedup_io_gil",
+    ] {
+        let x = run.num(key);
+        assert!(x.is_finite() && x > 0.0, "{key}: {run}");
+    }
+}

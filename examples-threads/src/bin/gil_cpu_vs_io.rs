@@ -162,33 +162,60 @@ fn main() -> anyhow::Result<()> {
     });
     io.add_checked(m, &(), &());
     text(io.render());
-    line("\nI/O behind the GIL (~ waiting for I/O: the waits overlap, the GIL is released):");
+    line("\nI/O behind the GIL (~ waiting for I/O, with the GIL released):");
     text(io_behind.render(width));
 
     let speedup = |c: &Comparison, label: &str| c.speedup(label).unwrap_or(f64::NAN);
     let (cpu_free, cpu_gil) = (speedup(&cpu, "free"), speedup(&cpu, "behind the GIL"));
     let (io_free_x, io_gil_x) = (speedup(&io, "free"), speedup(&io, "behind the GIL"));
+    let (io_free_max, io_gil_max) = (
+        io_free.max_overlap(Kind::Io),
+        io_behind.max_overlap(Kind::Io),
+    );
     line("");
-    line(format!(
-        "What you saw: with no GIL the CPU job on {threads} hilo(s) ran {cpu_free:.2}x as fast as on \
-         one ({cores} core(s): a hilo per core is the most that helps); behind one global lock \
-         they took turns, at most {} computing at once: {cpu_gil:.2}x, CPython's case.",
-        behind.max_overlap(Kind::Cpu)
-    ));
-    if cpu_gil < 0.9 {
-        line(
-            "(Slower than one hilo: every hand-over of the lock wakes the other hilo. David Beazley, whose talk notes 004 follow, measured the same for CPython's GIL on multicore machines.)",
-        );
+    if threads == 1 {
+        line(format!(
+            "What you saw: on 1 hilo there is nothing to run in parallel: free it ran \
+             {cpu_free:.2}x as fast as the plain loop, behind the GIL {cpu_gil:.2}x; try \
+             --threads {} to see what the GIL takes away.",
+            cores.max(2)
+        ));
+    } else {
+        line(format!(
+            "What you saw: with no GIL the CPU job on {threads} hilos ran {cpu_free:.2}x as fast as \
+             on one ({cores} core(s): a hilo per core is the most that helps); behind one global \
+             lock they took turns, at most {} computing at once: {cpu_gil:.2}x, CPython's case.",
+            behind.max_overlap(Kind::Cpu)
+        ));
+        if cpu_gil < 0.9 {
+            line(
+                "(Slower than one hilo: every hand-over of the lock wakes the other hilo. David Beazley, whose talk notes 004 follow, measured the same for CPython's GIL on multicore machines.)",
+            );
+        }
+        if cores > 1 && jobs > 1 && cpu_free < 1.2 {
+            line(
+                "(The free hilos did not clearly beat one: other programs may have kept the other cores busy, or each job was too short to outweigh starting the hilos.)",
+            );
+        }
     }
-    if cores > 1 && cpu_free < 1.2 {
-        line(
-            "(The free hilos barely beat one: other programs kept the other cores busy this run.)",
-        );
-    }
+    // Built from the measured overlap, not assumed.
+    let waits = |most: usize| match (args.io_tasks, most) {
+        (1, _) => "had nothing to overlap with (one task)".to_string(),
+        (_, 0 | 1) => "did not overlap (one waiting at a time)".to_string(),
+        (tasks, most) => format!("overlapped (up to {most} of {tasks} waiting at once)"),
+    };
     line(format!(
-        "The I/O waits overlapped either way ({io_free_x:.2}x free, {io_gil_x:.2}x behind the GIL): \
-         nobody holds the lock while waiting. Every sum was checked before its time was shown."
+        "The I/O waits: free, they {}; behind the GIL, they {} ({io_free_x:.2}x and \
+         {io_gil_x:.2}x as fast as one after another){}",
+        waits(io_free_max),
+        waits(io_gil_max),
+        if io_gil_max > 1 {
+            ": nobody holds the GIL while waiting."
+        } else {
+            "."
+        }
     ));
+    line("Every sum was checked before its time was shown.");
     let f2 = |x: f64| format!("{x:.2}");
     results(&[
         ("threads", &threads),
@@ -196,8 +223,8 @@ fn main() -> anyhow::Result<()> {
         ("correct", &cpu.all_correct()),
         ("max_computing_free", &free.max_overlap(Kind::Cpu)),
         ("max_computing_gil", &behind.max_overlap(Kind::Cpu)),
-        ("max_waiting_io_free", &io_free.max_overlap(Kind::Io)),
-        ("max_waiting_io_gil", &io_behind.max_overlap(Kind::Io)),
+        ("max_waiting_io_free", &io_free_max),
+        ("max_waiting_io_gil", &io_gil_max),
         ("speedup_cpu_free", &f2(cpu_free)),
         ("speedup_cpu_gil", &f2(cpu_gil)),
         ("speedup_io_free", &f2(io_free_x)),
