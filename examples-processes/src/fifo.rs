@@ -67,6 +67,15 @@ pub fn sent_at(text: &str) -> Option<f64> {
         .ok()
 }
 
+/// How long the reader waits for a writer sending `lines` lines with a
+/// pause of `interval_ms` between them: the writer's own pauses, plus a
+/// minute for starting it and moving the bytes (generous: a loaded machine).
+/// A fixed limit would give up on a slow writer that is still on time.
+pub fn reading_limit(lines: u32, interval_ms: u64) -> Duration {
+    let pauses = Duration::from_millis(interval_ms).saturating_mul(lines.saturating_sub(1));
+    pauses.saturating_add(Duration::from_secs(60))
+}
+
 /// Reads lines from `input` (opened with [`open_for_reading`]) until every
 /// writer closed its end, calling `on_line` for each complete line as it
 /// arrives. Gives up after `limit`, when `writer` ended without opening the
@@ -131,6 +140,23 @@ pub fn read_lines(
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn reading_limit_covers_the_writers_pauses() {
+        use super::reading_limit;
+        // The run that failed with a fixed 60 s: 2 lines, 60 s apart.
+        assert!(reading_limit(2, 60_000) > Duration::from_secs(60));
+        assert_eq!(reading_limit(2, 60_000), Duration::from_secs(120));
+        assert_eq!(reading_limit(1, 60_000), Duration::from_secs(60));
+        assert_eq!(reading_limit(3, 0), Duration::from_secs(60));
+        // The largest flags: 9999 pauses of 60 s, no overflow.
+        assert_eq!(
+            reading_limit(10_000, 60_000),
+            Duration::from_secs(9_999 * 60 + 60)
+        );
+    }
+
     #[test]
     fn sent_at_reads_the_writers_stamp() {
         assert_eq!(

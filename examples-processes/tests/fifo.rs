@@ -10,7 +10,9 @@
 
 mod common;
 
+use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use common::{ReapOnExit, empty_dir, entries};
@@ -107,7 +109,7 @@ fn the_writer_dies_of_sigterm_at_once(dir_arg: &str) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start fifo");
-    let until = Instant::now() + Duration::from_secs(20);
+    let until = Instant::now() + Duration::from_secs(30);
     let children = format!("/proc/{0}/task/{0}/children", reader.id());
     let writer = loop {
         let text = std::fs::read_to_string(&children).unwrap_or_default();
@@ -117,25 +119,57 @@ fn the_writer_dies_of_sigterm_at_once(dir_arg: &str) {
         assert!(Instant::now() < until, "the reader started no writer");
         std::thread::sleep(Duration::from_millis(5)); // sleep-ok: polling /proc with a deadline
     };
-    // Wait until the writer is past its start-up (it unblocks the signals
-    // first thing, and then sleeps 60 s between its lines).
+    // The reader's stdout, read on a thread: every read below has a deadline.
+    let (lines, seen) = std::sync::mpsc::channel::<String>();
+    let out = reader.stdout.take().expect("piped");
+    let collector = std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdout = String::new();
+    let mut next_line = |until: Instant| -> Result<String, RecvTimeoutError> {
+        let left = until.saturating_duration_since(Instant::now());
+        let line = seen.recv_timeout(left)?;
+        stdout.push_str(&line);
+        stdout.push('\n');
+        Ok(line)
+    };
+    // Wait until line 1 has crossed: the writer is then in its 60 s pause
+    // (line 2 comes only after it), so `items` is 1 when SIGTERM ends it.
+    loop {
+        match next_line(until) {
+            Ok(line) if line.contains("line 1: ") => break,
+            Ok(_) => {}
+            Err(_) => {
+                let _ = reader.kill();
+                let _ = reader.wait();
+                panic!("line 1 never reached the reader");
+            }
+        }
+    }
+    // A first /proc sample may come before the writer unblocked its
+    // signals (the first thing it does): poll until SIGTERM is unblocked,
+    // and fail only if it stays blocked until the deadline.
     let status = format!("/proc/{writer}/status");
     loop {
         let text = std::fs::read_to_string(&status).unwrap_or_default();
-        if text.contains("State:\tS") && text.lines().any(|l| l.starts_with("SigBlk:")) {
-            let blocked = text
-                .lines()
-                .find(|l| l.starts_with("SigBlk:"))
-                .unwrap_or_default();
-            let mask = u64::from_str_radix(blocked.trim_start_matches("SigBlk:").trim(), 16);
-            assert_eq!(
-                mask.unwrap_or(u64::MAX) & (1 << 14),
-                0,
-                "SIGTERM blocked: {blocked}"
-            );
+        let blocked = text
+            .lines()
+            .find(|l| l.starts_with("SigBlk:"))
+            .unwrap_or_default()
+            .to_string();
+        let mask = u64::from_str_radix(blocked.trim_start_matches("SigBlk:").trim(), 16);
+        if mask.is_ok_and(|mask| mask & (1 << (Signal::SIGTERM as i32 - 1)) == 0) {
             break;
         }
-        assert!(Instant::now() < until, "the writer never started");
+        if Instant::now() >= until {
+            let _ = reader.kill();
+            let _ = reader.wait();
+            panic!("SIGTERM still blocked in the writer: {blocked:?}");
+        }
         std::thread::sleep(Duration::from_millis(5)); // sleep-ok: polling /proc with a deadline
     }
     let sent = Instant::now();
@@ -151,8 +185,17 @@ fn the_writer_dies_of_sigterm_at_once(dir_arg: &str) {
         }
         std::thread::sleep(Duration::from_millis(5)); // sleep-ok: polling try_wait with a deadline
     };
-    let mut stdout = String::new();
-    std::io::Read::read_to_string(&mut reader.stdout.take().expect("piped"), &mut stdout).ok();
+    // The reader has exited: the rest of its stdout comes at once (the
+    // thread ends at end-of-file); still, wait for it with a deadline.
+    let rest = Instant::now() + Duration::from_secs(20);
+    loop {
+        match next_line(rest) {
+            Ok(_) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => panic!("the reader's stdout did not close"),
+        }
+    }
+    collector.join().expect("the stdout thread");
     let results = result_lines(&stdout);
     assert!(!status.success(), "the reader reports the writer's death");
     assert_eq!(

@@ -29,7 +29,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser;
 use examples_processes::child::{self, Child, TempDir};
-use examples_processes::fifo::{open_for_reading, open_for_writing, read_lines, sent_at};
+use examples_processes::fifo::{
+    open_for_reading, open_for_writing, read_lines, reading_limit, sent_at,
+};
 use nix::sys::stat::Mode;
 use shared::output::{elapsed, heading, line, results, say_as};
 
@@ -123,7 +125,9 @@ fn reader(args: &Args) -> anyhow::Result<()> {
     say(format!("started the writer proceso, pid {}", writer.pid()));
 
     let (mut got, mut first_sent_ms, mut first_received_ms) = (Vec::new(), f64::NAN, f64::NAN);
-    read_lines(&mut input, &mut writer, Duration::from_secs(60), |text| {
+    // The writer's pauses plus a margin: --lines 2 --interval-ms 60000 is on time.
+    let limit = reading_limit(args.lines, args.interval_ms);
+    read_lines(&mut input, &mut writer, limit, |text| {
         say(format!("received: {text}"));
         if got.is_empty() {
             first_received_ms = elapsed().as_secs_f64() * 1e3;
