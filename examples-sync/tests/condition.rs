@@ -1,7 +1,8 @@
 //! condition: every item produced is consumed once, in its producer's order,
 //! the buffer bound is never exceeded, for the plain Mutex + Condvar buffer
-//! and for the library's queue; the printed times never go backwards; the
-//! notes' notify() on one Condvar deadlocks.
+//! and for the library's queue; the printed times never go backwards. The
+//! notes' notify() on one Condvar CAN deadlock: the example shows it, but
+//! whether it does in a given run is a race, so no test requires it.
 
 use shared::testing::run;
 
@@ -104,14 +105,39 @@ fn printed_times_never_go_backwards() {
 }
 
 /// The notes' notify() (notify_one on one Condvar) with 2 producers and 2
-/// consumers deadlocks (10 of 10 runs here, as in CPython 3.11); the
-/// example gives it 1 s for a few ms of work.
+/// consumers deadlocked in 10 of 10 runs here, as in CPython 3.11, but that
+/// is a race outcome, not a guarantee: the example shows it, the test does
+/// not require it. What always holds, whichever way part 3 ends: the run
+/// succeeds, says how part 3 ended, and parts 1 and 2 (notify_all, and the
+/// library's two Condvars) deliver every item once, in order, within the
+/// bound.
 #[test]
-fn notify_one_on_one_condvar_deadlocks() {
+fn the_notify_one_part_never_spoils_the_others() {
     let run = run(
         BIN,
-        &["--items", "1", "--produce-ms", "0", "--consume-ms", "0"],
+        &[
+            "--items",
+            "1",
+            "--produce-ms",
+            "0",
+            "--consume-ms",
+            "0",
+            "--capacity",
+            "1",
+        ],
     )
     .success();
-    assert_eq!(run.get("notify_one_deadlocked"), "true", "{run}");
+    assert!(
+        ["true", "false"].contains(&run.get("notify_one_deadlocked")),
+        "{run}"
+    );
+    let items = run.int("items");
+    assert!(items >= 1, "{run}");
+    assert_eq!(run.int("duplicated"), 0, "{run}");
+    for prefix in ["", "library_"] {
+        assert_eq!(run.int(&format!("{prefix}consumed")), items, "{run}");
+        assert_eq!(run.int(&format!("{prefix}lost")), 0, "{run}");
+        assert_eq!(run.get(&format!("{prefix}in_order")), "true", "{run}");
+        assert_eq!(run.int(&format!("{prefix}peak")), 1, "{run}");
+    }
 }
