@@ -18,9 +18,10 @@ from multiprocessing import Process
 def writer(path, message, lines, interval):
     with open(path, "w") as fifo:  # blocks until the reader opens its end
         for i in range(lines):
+            if i > 0:
+                time.sleep(interval)  # pause between lines, as the Rust writer does
             fifo.write(f"{i} {message}\n")
             fifo.flush()
-            time.sleep(interval)
 
 
 def main():
@@ -40,6 +41,10 @@ def main():
             print(f"lector {os.getpid()}: {line.rstrip()}", flush=True)
             got.append(line)
     w.join(60)
+    if w.is_alive():  # join(timeout) leaves a process running: end it and say so
+        w.terminate()
+        w.join()
+        raise SystemExit("the writer did not exit within 60 s after closing its end")
     os.unlink(path)
     os.rmdir(folder)
     in_order = [int(line.split()[0]) for line in got] == list(range(len(got)))
