@@ -1,5 +1,5 @@
 //! blocking_the_loop: the ticker is late by about the whole job only when
-//! the job (or a thread::sleep) runs inside the loop.
+//! the job (or a blocking sleep) runs inside the loop.
 
 use shared::testing::run;
 
