@@ -11,10 +11,12 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod distributed;
 pub mod framing;
 pub mod harness;
 pub mod http;
 pub mod load;
+pub mod netns;
 pub mod server;
 pub mod threaded;
 pub mod tokio_echo;

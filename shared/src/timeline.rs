@@ -37,6 +37,10 @@ pub enum Kind {
     Waiting,
     /// Holding a lock or a permit (inside the critical section).
     Holding,
+    /// Work lost: a chunk out at a worker that died or went silent.
+    Lost,
+    /// Redoing work that was lost elsewhere.
+    Redone,
 }
 
 impl Kind {
@@ -46,6 +50,8 @@ impl Kind {
             Kind::Io => '~',
             Kind::Waiting => '.',
             Kind::Holding => '=',
+            Kind::Lost => 'x',
+            Kind::Redone => 'R',
         }
     }
 
@@ -55,10 +61,19 @@ impl Kind {
             Kind::Io => "waiting for I/O",
             Kind::Waiting => "blocked (waiting for a lock / permit / message)",
             Kind::Holding => "holding a lock / permit",
+            Kind::Lost => "work lost with its worker",
+            Kind::Redone => "redoing lost work",
         }
     }
 
-    const ALL: [Kind; 4] = [Kind::Cpu, Kind::Io, Kind::Waiting, Kind::Holding];
+    const ALL: [Kind; 6] = [
+        Kind::Cpu,
+        Kind::Io,
+        Kind::Waiting,
+        Kind::Holding,
+        Kind::Lost,
+        Kind::Redone,
+    ];
 }
 
 /// One recorded span, times relative to the timeline's origin.

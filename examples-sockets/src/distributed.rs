@@ -1,0 +1,295 @@
+//! What `distributed_work` (by hand) and `distributed_rpc` (tarpc) share:
+//! the job cut into chunks, the messages of the hand-written protocol, the
+//! failures a demo injects, and the worker processes a coordinator starts
+//! (on this host, or each in its own network namespace: [`crate::netns`]).
+//!
+//! The lesson code (the coordinator's loop, the worker's loop, what to do
+//! when a worker is lost) stays in the binaries; this is the harness.
+
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use shared::workload::{WyRand, seed_for, sum_random};
+
+use crate::framing::{FrameError, read_frame, write_frame};
+use crate::netns::Network;
+
+/// One piece of the notes' job: the sum of `n` random ints in 1..=100 from
+/// the seed `seed` (the same numbers whoever computes it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chunk {
+    pub id: u32,
+    pub n: u64,
+    pub seed: u64,
+}
+
+/// The job: `count` chunks of `n` numbers each (the notes: 8 x 1,000,000).
+pub fn job(count: u32, n: u64) -> Vec<Chunk> {
+    (0..count)
+        .map(|id| Chunk {
+            id,
+            n,
+            seed: seed_for(id as usize),
+        })
+        .collect()
+}
+
+/// The answer computed here, one chunk after another: what every
+/// distributed run must equal.
+pub fn sequential(chunks: &[Chunk]) -> u64 {
+    chunks.iter().map(|c| sum_random(c.n, c.seed)).sum()
+}
+
+/// Computes `chunk` as a worker does, calling `halfway` once when half the
+/// numbers are summed (where a demo makes a worker fail mid-chunk).
+pub fn compute(chunk: &Chunk, halfway: impl FnOnce()) -> u64 {
+    let mut rng = WyRand::new(chunk.seed);
+    let mut halfway = Some(halfway);
+    let mut total = 0u64;
+    for i in 0..chunk.n {
+        if i == chunk.n / 2
+            && let Some(f) = halfway.take()
+        {
+            f();
+        }
+        total += rng.randint(1, 100);
+    }
+    total
+}
+
+/// Worker -> coordinator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToCoordinator {
+    /// The first message on a connection: who I am.
+    Register { name: String, pid: u32 },
+    /// "Still alive", every `deadline / 4`, from a hilo of its own.
+    Heartbeat,
+    /// The answer for one chunk.
+    Result { chunk: u32, sum: u64 },
+}
+
+/// Coordinator -> worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToWorker {
+    Task(Chunk),
+    /// No more work: close and exit.
+    Done,
+}
+
+/// The largest message either side accepts (ours are under 64 bytes). A
+/// peer announcing more is cut off before a byte of it is buffered.
+pub const MAX_MESSAGE: usize = 1024;
+
+/// Why a message could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    #[error("not a message: {0}")]
+    Decode(#[from] postcard::Error),
+}
+
+/// Sends one message: serde (postcard) inside a length-prefixed frame.
+pub fn send<T: Serialize>(writer: &mut impl Write, message: &T) -> io::Result<()> {
+    let bytes = postcard::to_stdvec(message).map_err(io::Error::other)?;
+    write_frame(writer, &bytes)?;
+    writer.flush()
+}
+
+/// Receives one message; `Ok(None)` when the peer closed cleanly.
+pub fn recv<T: DeserializeOwned>(reader: &mut impl Read) -> Result<Option<T>, MessageError> {
+    match read_frame(reader, MAX_MESSAGE)? {
+        None => Ok(None),
+        Some(bytes) => Ok(Some(postcard::from_bytes(&bytes)?)),
+    }
+}
+
+/// A failure a demo injects into one worker, halfway through its first
+/// chunk. The worker sends the signal to itself, so the loss is mid-chunk
+/// on every run, however busy the machine (a `kill` from outside could land
+/// before the chunk starts or after it ends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fault {
+    /// SIGKILL: the process is gone, its connection closes.
+    Kill,
+    /// SIGSTOP, never continued: the connection stays open, nothing comes.
+    Stop,
+    /// SIGSTOP, then the coordinator sends SIGCONT once the chunk was redone
+    /// elsewhere: its answer comes back late, a duplicate.
+    Late,
+}
+
+impl Fault {
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::Kill => "kill",
+            Fault::Stop => "stop",
+            Fault::Late => "late",
+        }
+    }
+
+    /// Sends this failure's signal to the calling process.
+    pub fn strike(self) {
+        use nix::sys::signal::{Signal, raise};
+        let signal = match self {
+            Fault::Kill => Signal::SIGKILL,
+            Fault::Stop | Fault::Late => Signal::SIGSTOP,
+        };
+        // raise() cannot fail for a valid signal; if it ever did, the
+        // worker would just go on, and the run would still be correct.
+        let _ = raise(signal);
+    }
+}
+
+/// Sends `signal` to the process `pid` (SIGCONT to a stopped worker).
+pub fn signal(pid: u32, signal: nix::sys::signal::Signal) -> io::Result<()> {
+    use nix::unistd::Pid;
+    let pid = i32::try_from(pid).map_err(io::Error::other)?;
+    nix::sys::signal::kill(Pid::from_raw(pid), signal).map_err(io::Error::from)
+}
+
+/// The worker processes a coordinator started: this same binary again, in
+/// worker mode (`--connect <addr>`), the command a student types on another
+/// machine. Dropping it kills and reaps every one that is left, so no run
+/// leaves a worker behind, whatever way it ends.
+#[derive(Debug, Default)]
+pub struct Workers {
+    children: Vec<(String, Child)>,
+}
+
+impl Workers {
+    /// Starts `count` workers named w0, w1, ...: `args(i)` are worker i's
+    /// arguments. With a `network`, worker i runs in its namespace.
+    pub fn start(
+        count: usize,
+        network: Option<&Network>,
+        args: impl Fn(usize) -> Vec<String>,
+    ) -> io::Result<Workers> {
+        let exe = std::env::current_exe()?;
+        let mut workers = Workers::default();
+        for i in 0..count {
+            let mut command = match network {
+                Some(net) => net.command_in(i, &exe),
+                None => Command::new(&exe),
+            };
+            let (key, value) = shared::output::clock_env();
+            command
+                .args(args(i))
+                .env(key, value)
+                .stdin(Stdio::null())
+                .stdout(Stdio::inherit());
+            workers.children.push((format!("w{i}"), command.spawn()?));
+        }
+        Ok(workers)
+    }
+
+    /// The pid of the worker named `name`, if this coordinator started it.
+    pub fn pid(&self, name: &str) -> Option<u32> {
+        self.children
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c.id())
+    }
+
+    /// Waits up to `deadline` for every worker to exit by itself, then kills
+    /// and reaps the rest; returns how many had to be killed.
+    pub fn finish(&mut self, deadline: Duration) -> usize {
+        let until = Instant::now() + deadline;
+        let mut killed = 0;
+        for (_, child) in &mut self.children {
+            loop {
+                match child.try_wait() {
+                    Ok(Some(_)) => break,
+                    Ok(None) if Instant::now() < until => {
+                        std::thread::sleep(Duration::from_millis(10)) // sleep-ok: polling a child with a deadline
+                    }
+                    _ => {
+                        killed += 1;
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break;
+                    }
+                }
+            }
+        }
+        self.children.clear();
+        killed
+    }
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for (_, child) in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Connects to `addr`, retrying for up to `deadline` (a worker started
+/// before its coordinator listens, or on a link still coming up).
+pub fn connect_within(addr: SocketAddr, deadline: Duration) -> io::Result<std::net::TcpStream> {
+    let until = Instant::now() + deadline;
+    loop {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
+            Ok(stream) => return Ok(stream),
+            Err(e) if Instant::now() >= until => return Err(e),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)), // sleep-ok: retry pause
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chunk_computed_with_a_pause_halfway_is_the_notes_sum() {
+        for chunk in job(3, 1001) {
+            let mut called = 0;
+            assert_eq!(
+                compute(&chunk, || called += 1),
+                sum_random(chunk.n, chunk.seed)
+            );
+            assert_eq!(called, 1);
+        }
+        let chunks = job(4, 100);
+        assert_eq!(
+            sequential(&chunks),
+            chunks.iter().map(|c| compute(c, || ())).sum::<u64>()
+        );
+    }
+
+    #[test]
+    fn messages_round_trip_and_garbage_is_an_error() {
+        let mut wire = Vec::new();
+        send(&mut wire, &ToCoordinator::Result { chunk: 3, sum: 50 }).unwrap();
+        send(&mut wire, &ToWorker::Task(job(1, 10)[0])).unwrap();
+        let mut r = &wire[..];
+        assert_eq!(
+            recv::<ToCoordinator>(&mut r).unwrap(),
+            Some(ToCoordinator::Result { chunk: 3, sum: 50 })
+        );
+        assert_eq!(
+            recv::<ToWorker>(&mut r).unwrap(),
+            Some(ToWorker::Task(job(1, 10)[0]))
+        );
+        assert!(recv::<ToWorker>(&mut r).unwrap().is_none());
+        // A well-framed frame that is not a message.
+        let mut bad = Vec::new();
+        write_frame(&mut bad, &[0xff, 0xff, 0xff]).unwrap();
+        assert!(matches!(
+            recv::<ToCoordinator>(&mut &bad[..]),
+            Err(MessageError::Decode(_))
+        ));
+        // A frame announcing 1 GiB is refused before it is read.
+        let huge = (1u32 << 30).to_be_bytes();
+        assert!(matches!(
+            recv::<ToCoordinator>(&mut &huge[..]),
+            Err(MessageError::Frame(FrameError::FrameTooLong { .. }))
+        ));
+    }
+}
