@@ -6,9 +6,10 @@
 //! The lesson code (the coordinator's loop, the worker's loop, what to do
 //! when a worker is lost) stays in the binaries; this is the harness.
 
-use std::io::{self, Read, Write};
-use std::net::SocketAddr;
+use std::io::{self, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -144,6 +145,85 @@ impl Fault {
     }
 }
 
+/// Where the workers run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Hosts {
+    /// Every worker on this host, on 127.0.0.1.
+    Local,
+    /// Each worker in its own network namespace, with its own address (root only).
+    Netns,
+}
+
+/// What the coordinator's hilos tell its loop.
+#[derive(Debug)]
+pub enum Event {
+    /// A worker registered; `writer` is where its tasks go.
+    Joined {
+        id: usize,
+        name: String,
+        pid: u32,
+        peer: SocketAddr,
+        writer: TcpStream,
+    },
+    /// A message from worker `id`.
+    Message(usize, ToCoordinator),
+    /// Worker `id`'s connection ended (or it never registered): why.
+    Gone(usize, String),
+}
+
+/// The coordinator's network side, a hilo per connection (as
+/// `tcp_echo_threaded`): accepts workers on `listener` and forwards what each
+/// says to `events`, its first message must be `Register` (within 5 s), and a
+/// bad or oversized frame closes that worker's connection only. Returns when
+/// `events`' receiver is gone.
+pub fn accept_workers(listener: TcpListener, events: Sender<Event>) {
+    for (id, stream) in listener.incoming().flatten().enumerate() {
+        let events = events.clone();
+        std::thread::spawn(move || {
+            let _ = stream.set_nodelay(true);
+            let (Ok(writer), Ok(peer)) = (stream.try_clone(), stream.peer_addr()) else {
+                return;
+            };
+            let mut reader = BufReader::new(stream);
+            let _ = reader
+                .get_ref()
+                .set_read_timeout(Some(Duration::from_secs(5)));
+            let (name, pid) = match recv(&mut reader) {
+                Ok(Some(ToCoordinator::Register { name, pid })) => (name, pid),
+                Ok(_) => {
+                    return drop(events.send(Event::Gone(id, format!("{peer} sent no Register"))));
+                }
+                Err(e) => return drop(events.send(Event::Gone(id, format!("{peer}: {e}")))),
+            };
+            // From here, silence is judged by the heartbeats, not by a timeout.
+            let _ = reader.get_ref().set_read_timeout(None);
+            let joined = Event::Joined {
+                id,
+                name,
+                pid,
+                peer,
+                writer,
+            };
+            if events.send(joined).is_err() {
+                return;
+            }
+            let why = loop {
+                match recv::<ToCoordinator>(&mut reader) {
+                    Ok(Some(message)) => {
+                        if events.send(Event::Message(id, message)).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => break "connection closed".to_string(),
+                    Err(e) => break format!("{e}: connection closed"),
+                }
+            };
+            let _ = reader.get_ref().shutdown(std::net::Shutdown::Both);
+            let _ = events.send(Event::Gone(id, why));
+        });
+    }
+}
+
 /// Sends `signal` to the process `pid` (SIGCONT to a stopped worker).
 pub fn signal(pid: u32, signal: nix::sys::signal::Signal) -> io::Result<()> {
     use nix::unistd::Pid;
@@ -194,6 +274,15 @@ impl Workers {
             .map(|(_, c)| c.id())
     }
 
+    /// How many of the started workers have not exited yet.
+    pub fn running(&mut self) -> usize {
+        let running = |c: &mut Child| matches!(c.try_wait(), Ok(None));
+        self.children
+            .iter_mut()
+            .filter_map(|(_, c)| running(c).then_some(()))
+            .count()
+    }
+
     /// Waits up to `deadline` for every worker to exit by itself, then kills
     /// and reaps the rest; returns how many had to be killed.
     pub fn finish(&mut self, deadline: Duration) -> usize {
@@ -229,13 +318,153 @@ impl Drop for Workers {
     }
 }
 
+/// The hosts of one run: the coordinator's listener, and the workers it
+/// started, on this host or each in a network namespace of its own.
+/// Dropping it kills the workers first, then removes the namespaces (fields
+/// drop in order), on every way out of `main`, a `?` or a panic included.
+#[derive(Debug)]
+pub struct Cluster {
+    pub workers: Workers,
+    network: Option<Network>,
+    /// Where workers connect.
+    pub addr: SocketAddr,
+}
+
+impl Cluster {
+    /// Listens on `bind` (with netns: on the namespaces' switch, same port),
+    /// then starts `count` workers; `args(i, addr)` are worker i's arguments.
+    pub fn start(
+        hosts: Hosts,
+        bind: SocketAddr,
+        count: usize,
+        args: impl Fn(usize, SocketAddr) -> Vec<String>,
+    ) -> anyhow::Result<(Cluster, TcpListener)> {
+        use anyhow::Context;
+        let network = match hosts {
+            Hosts::Netns => Some(Network::create(count)?),
+            Hosts::Local => None,
+        };
+        let ip = network
+            .as_ref()
+            .map_or(bind.ip(), |net| net.coordinator_ip().into());
+        let listener = TcpListener::bind((ip, bind.port()))
+            .with_context(|| format!("cannot listen on {ip}:{}", bind.port()))?;
+        let addr = listener.local_addr()?;
+        let workers = Workers::start(count, network.as_ref(), |i| args(i, addr))?;
+        let cluster = Cluster {
+            workers,
+            network,
+            addr,
+        };
+        Ok((cluster, listener))
+    }
+
+    /// The names' prefix of this run's namespaces and links, or "none".
+    pub fn netns_tag(&self) -> String {
+        self.network.as_ref().map_or("none".into(), Network::tag)
+    }
+}
+
+/// What one worker did, for the report.
+#[derive(Debug, Clone)]
+pub struct Did {
+    pub name: String,
+    pub pid: u32,
+    pub from: SocketAddr,
+    /// Chunk ids it answered first, "3 (redone)" for a redone one.
+    pub chunks: Vec<String>,
+}
+
+/// The end of a run, printed the same way by both examples: who did what,
+/// the timeline, the conclusion in words, the result lines.
+#[derive(Debug)]
+pub struct Report {
+    pub chunks: usize,
+    pub workers: Vec<Did>,
+    pub sum: u64,
+    pub sequential: u64,
+    pub redone: usize,
+    pub workers_lost: usize,
+    pub late_duplicates: u64,
+    pub refused: u64,
+    pub killed: usize,
+    pub wall: Duration,
+    pub netns_tag: String,
+    pub timeline: shared::timeline::Timeline,
+}
+
+impl Report {
+    pub fn correct(&self) -> bool {
+        self.sum == self.sequential
+    }
+
+    pub fn print(&self) {
+        use shared::output::{heading, line, results, text};
+        heading("who did what");
+        for w in &self.workers {
+            let (name, pid, from) = (&w.name, w.pid, w.from.to_string());
+            line(format!(
+                "{name:<5} pid {pid:<7} at {from:<18} chunks {}",
+                w.chunks.join(", ")
+            ));
+        }
+        text(self.timeline.render(shared::timeline::terminal_width()));
+        let ms = self.wall.as_secs_f64() * 1e3;
+        line(format!(
+            "\n{} chunks summed by {} workers in {ms:.1} ms: {}, {} the sum computed here one \
+             chunk after another. {} worker(s) lost, {} chunk(s) redone elsewhere, {} late \
+             answer(s) recognised and not counted twice; {} worker(s) that never came back killed.",
+            self.chunks,
+            self.workers.len(),
+            self.sum,
+            if self.correct() {
+                "equal to"
+            } else {
+                "NOT equal to"
+            },
+            self.workers_lost,
+            self.redone,
+            self.late_duplicates,
+            self.killed,
+        ));
+        let hosts = if self.netns_tag == "none" {
+            "local"
+        } else {
+            "netns"
+        };
+        results(&[
+            ("chunks", &self.chunks),
+            ("workers", &self.workers.len()),
+            ("sum", &self.sum),
+            ("sum_sequential", &self.sequential),
+            ("correct", &self.correct()),
+            ("redone", &self.redone),
+            ("workers_lost", &self.workers_lost),
+            ("late_duplicates", &self.late_duplicates),
+            ("refused", &self.refused),
+            ("killed", &self.killed),
+            ("wall_ms", &format!("{ms:.1}")),
+            (
+                "chunks_per_s",
+                &format!("{:.1}", self.chunks as f64 / self.wall.as_secs_f64()),
+            ),
+            ("hosts", &hosts),
+            ("netns_tag", &self.netns_tag),
+        ]);
+    }
+}
+
 /// Connects to `addr`, retrying for up to `deadline` (a worker started
 /// before its coordinator listens, or on a link still coming up).
 pub fn connect_within(addr: SocketAddr, deadline: Duration) -> io::Result<std::net::TcpStream> {
     let until = Instant::now() + deadline;
     loop {
         match std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
-            Ok(stream) => return Ok(stream),
+            Ok(stream) => {
+                // Small messages, answered at once: no Nagle delay.
+                stream.set_nodelay(true)?;
+                return Ok(stream);
+            }
             Err(e) if Instant::now() >= until => return Err(e),
             Err(_) => std::thread::sleep(Duration::from_millis(50)), // sleep-ok: retry pause
         }

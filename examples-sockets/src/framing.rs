@@ -140,8 +140,12 @@ pub async fn read_line_async(
 pub fn write_frame(writer: &mut impl Write, payload: &[u8]) -> io::Result<()> {
     let len = u32::try_from(payload.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "frame over 4 GiB"))?;
-    writer.write_all(&len.to_be_bytes())?;
-    writer.write_all(payload)
+    // One write for length and payload: two small writes would meet Nagle's
+    // algorithm and the peer's delayed ACK (a 40 ms wait per message).
+    let mut frame = Vec::with_capacity(4 + payload.len());
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.extend_from_slice(payload);
+    writer.write_all(&frame)
 }
 
 /// Reads one frame of at most `max` bytes. `Ok(None)` on a clean end of

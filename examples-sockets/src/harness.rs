@@ -28,6 +28,19 @@ pub fn stop_on_signals(shutdown: Shutdown) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Undoes [`stop_on_signals`]' blocking in a child that inherited it (a
+/// signal mask survives fork and exec): a worker started by a coordinator
+/// must still die on Ctrl-C and SIGTERM.
+#[cfg(unix)]
+pub fn unblock_stop_signals() {
+    use nix::sys::signal::{SigSet, Signal};
+    let mut signals = SigSet::empty();
+    signals.add(Signal::SIGINT);
+    signals.add(Signal::SIGTERM);
+    // Unblocking what is not blocked is harmless; it cannot fail for these.
+    let _ = signals.thread_unblock();
+}
+
 /// Completes on the first Ctrl-C (SIGINT) or SIGTERM: the `shutdown`
 /// future of a tokio server in `--serve` mode.
 #[cfg(unix)]

@@ -10,6 +10,7 @@
 //! epoll, eventfd and poll safely.
 #![forbid(unsafe_code)]
 
+pub mod books;
 pub mod cli;
 pub mod distributed;
 pub mod framing;
@@ -69,6 +70,18 @@ pub const EXAMPLES: &[Example] = &[
         name: "http_get",
         notes: "002 (requests.get), Sockets como ejemplo",
         shows: "an HTTP/1.1 GET by hand, blocking and async: the bytes on the wire, Content-Length and chunked",
+        figures: false,
+    },
+    Example {
+        name: "distributed_work",
+        notes: "004 Computo distribuido, a travez de mensajes",
+        shows: "a coordinator hands chunks to worker processes over TCP (serde frames, heartbeats); killed, stopped and late workers, the result still exact",
+        figures: false,
+    },
+    Example {
+        name: "distributed_rpc",
+        notes: "004 Computo distribuido",
+        shows: "the same job on tarpc: the service is a trait, deadlines and request ids come free; retrying a lost chunk elsewhere stays yours",
         figures: false,
     },
     Example {

@@ -14,6 +14,7 @@ fn small_flags(name: &str) -> &'static [&'static str] {
         "echo_load" => &["--connections", "2", "--rounds", "5"],
         "http_get" => &["--delay-ms", "1"],
         "mailbox" => &["--letters", "5"],
+        "distributed_work" | "distributed_rpc" => &["--chunks", "4", "--n", "1000"],
         _ => &[],
     }
 }

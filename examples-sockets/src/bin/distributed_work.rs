@@ -1,0 +1,244 @@
+//! Distributed work by messages, by hand: a coordinator hands the notes' job
+//! out in chunks to worker processes over TCP, and survives losing them.
+//!
+//! Ports: notes 004, "Computo distribuido, a travez de mensajes (clusters de
+//! estaciones de trabajo, comunicacion via socket)", on the job of notes 001
+//! (8 x the sum of 1,000,000 random ints).
+//! Python: no program in the notes; the stdlib way is
+//! `multiprocessing.managers.BaseManager` serving a task queue and a result
+//! queue over TCP (pickle + authkey), workers calling `get()` and `put()`,
+//! or `socketserver` with pickled messages. Neither notices a dead worker:
+//! its task is simply gone. At scale students reach for Celery, Ray or Dask.
+//! Rust: nothing is pickled (a function cannot be sent; the worker is this
+//! same binary, and a message names the work: a chunk's seed and size).
+//! Messages are serde enums in length-prefixed frames. A worker is lost when
+//! its connection closes (killed) or its heartbeats stop (stopped, or its
+//! network gone); its chunk goes back to the queue and is redone elsewhere,
+//! and an answer that comes back after that is recognised as a duplicate.
+//!
+//! The bookkeeping (a lost chunk goes back to the front of the queue; the
+//! first answer counts, a late one is a duplicate) is `examples_sockets::
+//! books`: read it beside this file.
+//!
+//! Run: cargo run -p examples-sockets --bin distributed_work -- --fault kill --fault stop --fault late
+//!      sudo target/debug/distributed_work --hosts netns      (a network host per worker)
+//!      distributed_work --workers 0 --bind 0.0.0.0:7100       (then, on other machines:)
+//!      distributed_work --connect COORDINATOR:7100
+#![forbid(unsafe_code)]
+
+use std::io::BufReader;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use examples_sockets::books::{Books, State};
+use examples_sockets::distributed::{self as dw, Cluster, Fault, Hosts};
+use examples_sockets::distributed::{ToCoordinator, ToWorker, recv, send};
+use examples_sockets::{Shutdown, harness};
+use shared::cli::range;
+use shared::output::{say, say_as};
+
+#[derive(Parser)]
+#[command(about = "A coordinator hands chunks of a job to worker processes over TCP")]
+#[command(allow_negative_numbers = true)]
+struct Args {
+    /// Chunks the job is cut into.
+    #[arg(long, default_value_t = 8, value_name = "1..=10000", value_parser = range(1..=10_000u32))]
+    chunks: u32,
+    /// Random numbers summed in each chunk.
+    #[arg(long, default_value_t = 1_000_000, value_name = "1..=1000000000", value_parser = range(1..=1_000_000_000u64))]
+    n: u64,
+    /// Workers the coordinator starts (0: only workers started by hand with --connect).
+    #[arg(long, default_value_t = 3, value_name = "0..=64", value_parser = range(0..=64usize))]
+    workers: usize,
+    /// Make a worker fail halfway through its first chunk; repeat it for w1, w2, w3...
+    #[arg(long, value_enum)]
+    fault: Vec<Fault>,
+    /// Where the workers run.
+    #[arg(long, value_enum, default_value = "local")]
+    hosts: Hosts,
+    /// The coordinator's address (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    bind: SocketAddr,
+    /// A worker that sends nothing, not even a heartbeat, for this long is lost (ms).
+    #[arg(long, default_value_t = 1000, value_name = "100..=60000", value_parser = range(100..=60_000u64))]
+    deadline_ms: u64,
+    /// Be a worker: join the coordinator at this address.
+    #[arg(long, value_name = "HOST:PORT")]
+    connect: Option<SocketAddr>,
+    /// This worker's name (with --connect).
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long, hide = true)]
+    fail: Option<Fault>,
+}
+
+/// The worker: join, then sum each chunk it is sent; a second hilo sends
+/// a heartbeat every deadline / 4 meanwhile.
+fn worker(
+    addr: SocketAddr,
+    name: &str,
+    deadline: Duration,
+    fail: Option<Fault>,
+) -> anyhow::Result<()> {
+    let stream = dw::connect_within(addr, Duration::from_secs(10)).context(addr)?;
+    let writer = Arc::new(Mutex::new(stream.try_clone()?));
+    let pid = std::process::id();
+    send(
+        &mut *writer.lock().unwrap(),
+        &ToCoordinator::Register {
+            name: name.into(),
+            pid,
+        },
+    )?;
+    let beat = Arc::clone(&writer);
+    thread::spawn(move || {
+        while send(&mut *beat.lock().unwrap(), &ToCoordinator::Heartbeat).is_ok() {
+            thread::sleep(deadline / 4); // sleep-ok: the heartbeat's period
+        }
+    });
+    let mut fail = fail;
+    let mut reader = BufReader::new(stream);
+    while let Some(ToWorker::Task(chunk)) = recv(&mut reader)? {
+        let sum = dw::compute(&chunk, || {
+            if let Some(fault) = fail.take() {
+                say_as(
+                    name,
+                    format!("chunk {} half done: {} now", chunk.id, fault.name()),
+                );
+                fault.strike();
+            }
+        });
+        say_as(name, format!("chunk {} = {sum}", chunk.id));
+        let answer = ToCoordinator::Result {
+            chunk: chunk.id,
+            sum,
+        };
+        send(&mut *writer.lock().unwrap(), &answer)?;
+    }
+    Ok(()) // Done, or the coordinator went away
+}
+
+fn main() -> anyhow::Result<()> {
+    shared::output::start();
+    let args = Args::parse();
+    let deadline = Duration::from_millis(args.deadline_ms);
+    if let Some(addr) = args.connect {
+        harness::unblock_stop_signals();
+        let name = args
+            .name
+            .unwrap_or_else(|| format!("worker-{}", std::process::id()));
+        return worker(addr, &name, deadline, args.fail);
+    }
+    let shutdown = Shutdown::new();
+    harness::stop_on_signals(shutdown.clone())?;
+    let chunks = dw::job(args.chunks, args.n);
+    // Worker i is this binary again with --connect; w1, w2... get the --fault list.
+    let fault = |i: usize| i.checked_sub(1).and_then(|k| args.fault.get(k).copied());
+    let (mut cluster, listener) =
+        Cluster::start(args.hosts, args.bind, args.workers, |i, addr| {
+            let mut argv = vec![format!("--connect={addr}"), format!("--name=w{i}")];
+            argv.push(format!("--deadline-ms={}", args.deadline_ms));
+            argv.extend(fault(i).map(|f| format!("--fail={}", f.name())));
+            argv
+        })?;
+    let (addr, tag) = (cluster.addr, cluster.netns_tag());
+    say(format!(
+        "coordinator on {addr} (netns: {tag}); by hand: distributed_work --connect {addr}"
+    ));
+    let (tx, events) = mpsc::channel();
+    thread::spawn(move || dw::accept_workers(listener, tx));
+    let mut books = Books {
+        pending: chunks.iter().copied().collect(),
+        ..Books::default()
+    };
+    let late = (0..args.workers).filter(|&i| fault(i) == Some(Fault::Late));
+    books.late = late.map(|i| format!("w{i}")).collect();
+
+    // The coordinator's loop: hand out chunks, take answers, notice silence.
+    let started = Instant::now();
+    let mut last_alive = started;
+    while books.done.len() < chunks.len() {
+        if shutdown.is_triggered() {
+            bail!("stopped by a signal: workers killed, nothing left behind");
+        }
+        for p in books
+            .peers
+            .values_mut()
+            .filter(|p| p.state == State::Alive && p.task.is_none())
+        {
+            let Some(chunk) = books.pending.pop_front() else {
+                break;
+            };
+            match send(&mut p.writer, &ToWorker::Task(chunk)) {
+                Ok(()) => p.task = Some((chunk, Instant::now())),
+                Err(_) => books.pending.push_front(chunk), // its reader hilo will say it is gone
+            }
+        }
+        if let Ok(event) = events.recv_timeout(Duration::from_millis(20)) {
+            books.handle(event, Instant::now());
+        }
+        let now = Instant::now();
+        let silent: Vec<usize> = (books.peers.iter())
+            .filter(|(_, p)| p.state == State::Alive && now - p.heard > deadline)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in silent {
+            books.lose(
+                id,
+                State::Silent,
+                &format!("no heartbeat for {} ms", args.deadline_ms),
+                now,
+            );
+        }
+        let alive = books.peers.values().any(|p| p.state == State::Alive);
+        let all_gone = books.peers.values().all(|p| p.state == State::Gone);
+        let all_here = books.peers.len() >= args.workers || cluster.workers.running() == 0;
+        if alive {
+            last_alive = now;
+        } else if args.workers > 0 && all_here && (all_gone || now - last_alive > 4 * deadline) {
+            let left = chunks.len() - books.done.len();
+            bail!(
+                "all workers lost, {left} of {} chunks not done",
+                chunks.len()
+            );
+        }
+    }
+    let wall = started.elapsed();
+
+    // The end: Done to every worker still connected, wait for their goodbyes
+    // (a late answer still arrives here), kill the ones that never answer.
+    books.finished = true;
+    for p in books.peers.values_mut().filter(|p| p.state != State::Gone) {
+        let _ = send(&mut p.writer, &ToWorker::Done);
+    }
+    let until = Instant::now() + deadline + Duration::from_secs(10);
+    while books.peers.values().any(|p| p.state == State::Alive) && Instant::now() < until {
+        if let Ok(event) = events.recv_timeout(Duration::from_millis(20)) {
+            books.handle(event, Instant::now());
+        }
+    }
+    let report = dw::Report {
+        chunks: chunks.len(),
+        workers: books.peers.values().map(|p| p.did.clone()).collect(),
+        sum: books.done.values().sum(),
+        sequential: dw::sequential(&chunks),
+        redone: books.lost.len(),
+        workers_lost: books.workers_lost.len(),
+        late_duplicates: books.late_duplicates,
+        refused: books.refused,
+        killed: cluster.workers.finish(Duration::from_millis(500)),
+        wall,
+        netns_tag: tag,
+        timeline: books.timeline,
+    };
+    report.print();
+    anyhow::ensure!(
+        report.correct(),
+        "the distributed sum differs from the sequential one"
+    );
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! The coordinator's books in `distributed_work`: who has which chunk,
+//! what is done, which workers were lost, and what happens then. Read it
+//! beside `src/bin/distributed_work.rs`, whose loop calls [`Books::handle`]
+//! for every event and [`Books::lose`] for every worker gone silent.
+//!
+//! The rules, the lesson of the example:
+//! - a lost worker's chunk goes back to the FRONT of the queue, so it is
+//!   redone next, by whoever is free;
+//! - the first answer for a chunk counts; any later one (a worker that was
+//!   only slow or stopped, and comes back) is a duplicate: compared, and
+//!   not counted twice;
+//! - a silent worker that speaks again is alive again.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::TcpStream;
+use std::time::Instant;
+
+use shared::output::say;
+use shared::timeline::{Kind, Timeline};
+
+use crate::distributed::{self as dw, Chunk, Event, ToCoordinator};
+
+#[derive(PartialEq)]
+pub enum State {
+    Alive,
+    Silent,
+    Gone,
+}
+
+pub struct Peer {
+    pub did: dw::Did, // name, pid, address, chunks answered
+    pub writer: TcpStream,
+    pub state: State,
+    pub heard: Instant,
+    pub task: Option<(Chunk, Instant)>,
+}
+
+/// The coordinator's books: who has which chunk, what is done, what was lost.
+#[derive(Default)]
+pub struct Books {
+    pub peers: BTreeMap<usize, Peer>,
+    pub pending: VecDeque<Chunk>,
+    pub done: BTreeMap<u32, u64>,
+    pub lost: Vec<u32>,
+    pub late: Vec<String>, // workers told to come back late: woken once their chunk is redone
+    pub to_wake: BTreeMap<u32, u32>,
+    pub workers_lost: BTreeSet<String>,
+    pub late_duplicates: u64,
+    pub refused: u64,
+    pub finished: bool, // Done was sent: a closing connection is a goodbye
+    pub timeline: Timeline,
+}
+
+impl Books {
+    /// A worker is lost: its chunk, if it had one, goes back to the front of the queue.
+    pub fn lose(&mut self, id: usize, state: State, why: &str, now: Instant) {
+        let Some(p) = self.peers.get_mut(&id) else {
+            return;
+        };
+        p.state = state;
+        self.workers_lost.insert(p.did.name.clone());
+        let Some((chunk, sent)) = p.task.take() else {
+            return say(format!("{} lost ({why}) while idle", p.did.name));
+        };
+        say(format!(
+            "{} lost ({why}) with chunk {}: back to the queue",
+            p.did.name, chunk.id
+        ));
+        self.timeline.record(&p.did.name, Kind::Lost, sent, now);
+        self.pending.push_front(chunk);
+        self.lost.push(chunk.id);
+        if p.state == State::Silent && self.late.contains(&p.did.name) {
+            self.to_wake.insert(chunk.id, p.did.pid);
+        }
+    }
+
+    pub fn handle(&mut self, event: Event, now: Instant) {
+        let (id, message) = match event {
+            Event::Joined {
+                id,
+                name,
+                pid,
+                peer,
+                writer,
+            } => {
+                say(format!("{name} joined from {peer} (pid {pid})"));
+                let did = dw::Did {
+                    name,
+                    pid,
+                    from: peer,
+                    chunks: vec![],
+                };
+                let (state, heard, task) = (State::Alive, now, None);
+                self.peers.insert(
+                    id,
+                    Peer {
+                        did,
+                        writer,
+                        state,
+                        heard,
+                        task,
+                    },
+                );
+                return;
+            }
+            Event::Gone(id, why) if !self.peers.contains_key(&id) => {
+                self.refused += 1;
+                return say(format!("refused a connection: {why}"));
+            }
+            Event::Gone(id, _) if self.finished => {
+                return self.peers.get_mut(&id).unwrap().state = State::Gone;
+            }
+            Event::Gone(id, why) => return self.lose(id, State::Gone, &why, now),
+            Event::Message(id, message) => (id, message),
+        };
+        let Some(p) = self.peers.get_mut(&id) else {
+            return;
+        };
+        p.heard = now;
+        if p.state == State::Silent {
+            say(format!("{} is back", p.did.name));
+            p.state = State::Alive;
+        }
+        let ToCoordinator::Result { chunk, sum } = message else {
+            return;
+        };
+        let redone = self.lost.contains(&chunk);
+        if let Some((_, sent)) = p.task.take_if(|(c, _)| c.id == chunk) {
+            let kind = if redone { Kind::Redone } else { Kind::Cpu };
+            self.timeline.record(&p.did.name, kind, sent, now);
+        }
+        if let Some(&first) = self.done.get(&chunk) {
+            // The late answer to a chunk that was redone: same sum, not counted again.
+            self.late_duplicates += 1;
+            let same = if first == sum {
+                "the same sum"
+            } else {
+                "a DIFFERENT sum"
+            };
+            return say(format!(
+                "late answer for chunk {chunk} from {}: already done ({same}), ignored",
+                p.did.name
+            ));
+        }
+        self.done.insert(chunk, sum);
+        p.did
+            .chunks
+            .push(format!("{chunk}{}", if redone { " (redone)" } else { "" }));
+        if let Some(pid) = self.to_wake.remove(&chunk) {
+            say(format!(
+                "chunk {chunk} is done: SIGCONT to the stopped worker that had it (pid {pid})"
+            ));
+            let _ = dw::signal(pid, nix::sys::signal::Signal::SIGCONT);
+            // Count it alive again, so the end waits for its (late) answer.
+            if let Some(w) = self.peers.values_mut().find(|w| w.did.pid == pid) {
+                (w.state, w.heard) = (State::Alive, now);
+            }
+        }
+    }
+}
