@@ -403,9 +403,12 @@ impl Report {
         heading("who did what");
         for w in &self.workers {
             let (name, pid, from) = (&w.name, w.pid, w.from.to_string());
+            let chunks = match w.chunks.is_empty() {
+                true => "none".to_string(),
+                false => w.chunks.join(", "),
+            };
             line(format!(
-                "{name:<5} pid {pid:<7} at {from:<18} chunks {}",
-                w.chunks.join(", ")
+                "{name:<5} pid {pid:<7} at {from:<18} chunks {chunks}"
             ));
         }
         text(self.timeline.render(shared::timeline::terminal_width()));

@@ -51,6 +51,7 @@ pub struct Network {
 enum Made {
     Bridge(String),
     Namespace(String),
+    Link(String),
 }
 
 impl Network {
@@ -101,10 +102,12 @@ impl Network {
             ip(&["netns", "add", &ns])?;
             self.made.push(Made::Namespace(ns.clone()));
             let (host, peer) = (format!("cdw{n}h{k}"), format!("cdw{n}p{k}"));
-            // Deleting the namespace deletes `peer`, and with it `host`.
             ip(&[
                 "link", "add", &host, "type", "veth", "peer", "name", &peer, "netns", &ns,
             ])?;
+            // Deleted by name: a deleted namespace takes its end of the pair
+            // with it only later, when the kernel gets round to freeing it.
+            self.made.push(Made::Link(host.clone()));
             ip(&["link", "set", &host, "master", &bridge, "up"])?;
             let addr = format!("{}/24", self.worker_ip(k));
             ip(&["-n", &ns, "addr", "add", &addr, "dev", &peer])?;
@@ -152,7 +155,7 @@ impl Network {
         while let Some(made) = self.made.pop() {
             let result = match &made {
                 Made::Namespace(ns) => ip(&["netns", "del", ns]),
-                Made::Bridge(br) => ip(&["link", "del", br]),
+                Made::Bridge(br) | Made::Link(br) => ip(&["link", "del", br]),
             };
             if let Err(e) = result {
                 failed.push(e.to_string());

@@ -20,7 +20,7 @@
 //! first answer counts, a late one is a duplicate) is `examples_sockets::
 //! books`: read it beside this file.
 //!
-//! Run: cargo run -p examples-sockets --bin distributed_work -- --fault kill --fault stop --fault late
+//! Run: cargo run -p examples-sockets --bin distributed_work -- --workers 4 --fault kill --fault stop --fault late
 //!      sudo target/debug/distributed_work --hosts netns      (a network host per worker)
 //!      distributed_work --workers 0 --bind 0.0.0.0:7100       (then, on other machines:)
 //!      distributed_work --connect COORDINATOR:7100
@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::{Context, bail, ensure};
 use clap::Parser;
 use examples_sockets::books::{Books, State};
 use examples_sockets::distributed::{self as dw, Cluster, Fault, Hosts};
@@ -54,7 +54,7 @@ struct Args {
     /// Workers the coordinator starts (0: only workers started by hand with --connect).
     #[arg(long, default_value_t = 3, value_name = "0..=64", value_parser = range(0..=64usize))]
     workers: usize,
-    /// Make a worker fail halfway through its first chunk; repeat it for w1, w2, w3...
+    /// Make a worker fail halfway through its first chunk (repeat: one per worker, the last ones).
     #[arg(long, value_enum)]
     fault: Vec<Fault>,
     /// Where the workers run.
@@ -136,8 +136,13 @@ fn main() -> anyhow::Result<()> {
     let shutdown = Shutdown::new();
     harness::stop_on_signals(shutdown.clone())?;
     let chunks = dw::job(args.chunks, args.n);
-    // Worker i is this binary again with --connect; w1, w2... get the --fault list.
-    let fault = |i: usize| i.checked_sub(1).and_then(|k| args.fault.get(k).copied());
+    // Worker i is this binary again with --connect; the last ones get the faults.
+    let faulty = args.workers.checked_sub(args.fault.len());
+    let faulty = faulty.context("more --fault than --workers: one fault per worker")?;
+    let fault = |i: usize| {
+        i.checked_sub(faulty)
+            .and_then(|k| args.fault.get(k).copied())
+    };
     let (mut cluster, listener) =
         Cluster::start(args.hosts, args.bind, args.workers, |i, addr| {
             let mut argv = vec![format!("--connect={addr}"), format!("--name=w{i}")];
@@ -157,6 +162,20 @@ fn main() -> anyhow::Result<()> {
     };
     let late = (0..args.workers).filter(|&i| fault(i) == Some(Fault::Late));
     books.late = late.map(|i| format!("w{i}")).collect();
+
+    // Wait for the workers started here, so each gets a first chunk (and its fault).
+    let until = Instant::now() + Duration::from_secs(30);
+    while books.peers.len() < args.workers && !shutdown.is_triggered() {
+        let joined = books.peers.len();
+        ensure!(
+            Instant::now() < until,
+            "only {joined} of {} workers joined in 30 s",
+            args.workers
+        );
+        if let Ok(event) = events.recv_timeout(Duration::from_millis(20)) {
+            books.handle(event, Instant::now());
+        }
+    }
 
     // The coordinator's loop: hand out chunks, take answers, notice silence.
     let started = Instant::now();

@@ -1,0 +1,323 @@
+//! distributed_work: the distributed sum equals the sequential one whether a
+//! worker is killed, stopped for good, or comes back late; bad frames close
+//! only their connection; a worker started by hand joins; with --hosts netns
+//! nothing is left behind (a finished run, a failed one, a Ctrl-C).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use examples_sockets::distributed::{job, sequential};
+use shared::testing::{Run, run};
+
+const BIN: &str = env!("CARGO_BIN_EXE_distributed_work");
+const SMALL: [&str; 4] = ["--chunks", "6", "--n", "20000"];
+
+fn work(extra: &[&str]) -> Run {
+    let args: Vec<&str> = SMALL.iter().chain(extra).copied().collect();
+    run(BIN, &args)
+}
+
+/// Correct, and equal to the sum this test computes itself.
+fn assert_exact(run: &Run) {
+    assert_eq!(run.get("correct"), "true", "{run}");
+    let expected = sequential(&job(6, 20_000));
+    assert_eq!(run.int("sum") as u64, expected, "{run}");
+    assert_eq!(run.int("sum_sequential") as u64, expected, "{run}");
+}
+
+#[test]
+fn without_failures_the_sum_is_exact_and_nothing_is_redone() {
+    let run = work(&["--deadline-ms", "5000"]).success();
+    assert_exact(&run);
+    assert_eq!(run.int("redone"), 0, "{run}");
+    assert_eq!(run.int("late_duplicates"), 0, "{run}");
+    assert_eq!(run.int("workers"), 3, "{run}");
+}
+
+#[test]
+fn a_worker_killed_mid_chunk_has_its_chunk_redone() {
+    let run = work(&["--fault", "kill"]).success();
+    assert_exact(&run);
+    assert!(run.int("redone") >= 1, "{run}");
+    assert!(run.int("workers_lost") >= 1, "{run}");
+    assert!(run.stdout.contains("connection closed"), "{run}");
+}
+
+#[test]
+fn a_stopped_worker_misses_its_heartbeats_and_is_killed_at_the_end() {
+    let run = work(&["--fault", "stop", "--deadline-ms", "500"]).success();
+    assert_exact(&run);
+    assert!(run.int("redone") >= 1, "{run}");
+    assert!(run.int("killed") >= 1, "{run}");
+    assert!(run.stdout.contains("no heartbeat"), "{run}");
+}
+
+#[test]
+fn a_late_answer_is_recognised_and_not_counted_twice() {
+    let run = work(&["--fault", "late", "--deadline-ms", "500"]).success();
+    assert_exact(&run);
+    assert!(run.int("redone") >= 1, "{run}");
+    assert!(run.int("late_duplicates") >= 1, "{run}");
+}
+
+#[test]
+fn killed_stopped_and_late_in_one_run() {
+    let faults = ["--fault", "kill", "--fault", "stop", "--fault", "late"];
+    let args: Vec<&str> = ["--workers", "4", "--deadline-ms", "500"]
+        .into_iter()
+        .chain(faults)
+        .collect();
+    let run = work(&args).success();
+    assert_exact(&run);
+    assert!(run.int("redone") >= 3, "{run}");
+    assert!(run.int("workers_lost") >= 3, "{run}");
+    assert!(run.int("late_duplicates") >= 1, "{run}");
+}
+
+#[test]
+fn losing_every_worker_is_a_clear_error() {
+    let run = work(&["--workers", "1", "--fault", "kill"]);
+    assert_eq!(run.status.code(), Some(1), "{run}");
+    assert!(run.stderr.contains("all workers lost"), "{run}");
+    assert!(!run.stderr.contains("panicked"), "{run}");
+    // More faults than workers is refused before anything starts.
+    let run = work(&["--workers", "1", "--fault", "kill", "--fault", "stop"]);
+    assert_eq!(run.status.code(), Some(1), "{run}");
+    assert!(run.stderr.contains("one fault per worker"), "{run}");
+}
+
+/// A coordinator with --workers 0, its stdout read line by line on a hilo;
+/// killed and reaped on drop.
+struct Coordinator {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Coordinator {
+    fn start(args: &[&str]) -> Coordinator {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = mpsc::channel();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Coordinator {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The first line containing `needle` (30 s at most).
+    fn wait_for(&mut self, needle: &str) -> String {
+        let until = Instant::now() + Duration::from_secs(30);
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!("no line with {needle:?} in 30 s:\n{}", self.seen.join("\n"));
+    }
+
+    /// The address a worker joins (from the first line).
+    fn address(&mut self) -> String {
+        let line = self.wait_for("--connect ");
+        line.rsplit("--connect ").next().unwrap().trim().to_string()
+    }
+
+    /// Waits (60 s at most) for the exit; returns the code and the rest of stdout.
+    fn finish(&mut self) -> (Option<i32>, String) {
+        let until = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < until,
+                "coordinator still running after 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(20)); // sleep-ok: polling an exit with a deadline
+        };
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
+            self.seen.push(line);
+        }
+        (status.code(), self.seen.join("\n"))
+    }
+}
+
+impl Drop for Coordinator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_until_closed(stream: &mut TcpStream) -> bool {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {} // a task sent before the garbage was read
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return false, // timed out: still open
+        }
+    }
+}
+
+#[test]
+fn bad_frames_close_only_their_connection_and_a_hand_started_worker_finishes() {
+    let mut coordinator = Coordinator::start(&["--workers", "0", "--chunks", "4", "--n", "1000"]);
+    let addr = coordinator.address();
+    // 1. A frame announcing 1 GiB, before registering.
+    let mut huge = TcpStream::connect(&addr).unwrap();
+    huge.write_all(&(1u32 << 30).to_be_bytes()).unwrap();
+    assert!(
+        read_until_closed(&mut huge),
+        "an oversized frame must close the connection"
+    );
+    // 2. Registers properly, then sends a frame that is not a message.
+    let mut garbage = TcpStream::connect(&addr).unwrap();
+    let register = examples_sockets::distributed::ToCoordinator::Register {
+        name: "garbage".into(),
+        pid: 1,
+    };
+    examples_sockets::distributed::send(&mut garbage, &register).unwrap();
+    examples_sockets::framing::write_frame(&mut garbage, &[0xff; 9]).unwrap();
+    assert!(
+        read_until_closed(&mut garbage),
+        "a bad frame must close the connection"
+    );
+    // 3. A real worker, started by hand, does all the work.
+    let mut worker = Command::new(BIN)
+        .args(["--connect", &addr, "--name", "by-hand"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (code, out) = coordinator.finish();
+    let _ = worker.kill();
+    let _ = worker.wait();
+    assert_eq!(code, Some(0), "{out}");
+    let results = shared::testing::result_lines(&out);
+    assert_eq!(results["correct"], "true", "{out}");
+    assert_eq!(results["refused"], "1", "{out}");
+    assert!(out.contains("by-hand"), "{out}");
+}
+
+// --- separate network hosts: CI runs as root; elsewhere, the clear refusal ---
+
+static NETNS: Mutex<()> = Mutex::new(());
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+fn assert_nothing_left(tag: &str, pids: &[u32]) {
+    assert!(tag.starts_with("cdw"), "tag {tag:?}");
+    let left = examples_sockets::netns::leftovers(tag);
+    assert!(left.is_empty(), "left behind: {left:?}");
+    for pid in pids {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat.rsplit(") ").next().unwrap_or("").chars().next();
+        assert!(
+            matches!(state, None | Some('Z')),
+            "worker {pid} still alive: {stat}"
+        );
+    }
+}
+
+fn worker_pids(out: &str) -> Vec<u32> {
+    out.lines()
+        .filter_map(|l| l.split("(pid ").nth(1)?.split(')').next()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn each_worker_on_its_own_network_host_and_nothing_left_behind() {
+    let _one_at_a_time = NETNS.lock().unwrap_or_else(|e| e.into_inner());
+    let run = work(&["--hosts", "netns", "--fault", "kill"]);
+    if !is_root() {
+        assert_eq!(run.status.code(), Some(1), "{run}");
+        return assert!(run.stderr.contains("needs root"), "{run}");
+    }
+    let run = run.success();
+    assert_exact(&run);
+    assert_eq!(run.get("hosts"), "netns", "{run}");
+    assert!(run.int("redone") >= 1, "{run}");
+    // Workers joined from their own addresses on the run's private network.
+    assert!(run.stdout.contains("joined from 10.213."), "{run}");
+    assert_nothing_left(run.get("netns_tag"), &worker_pids(&run.stdout));
+}
+
+#[test]
+fn a_failed_netns_run_leaves_nothing_behind() {
+    let _one_at_a_time = NETNS.lock().unwrap_or_else(|e| e.into_inner());
+    if !is_root() {
+        return;
+    }
+    let run = work(&["--hosts", "netns", "--workers", "1", "--fault", "kill"]);
+    assert_eq!(run.status.code(), Some(1), "{run}");
+    let tag = run
+        .stdout
+        .split("(netns: ")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap();
+    assert_nothing_left(tag, &worker_pids(&run.stdout));
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_in_the_middle_of_a_netns_run_leaves_nothing_behind() {
+    let _one_at_a_time = NETNS.lock().unwrap_or_else(|e| e.into_inner());
+    if !is_root() {
+        return;
+    }
+    // A job far too long to finish: it is stopped mid-way.
+    let mut coordinator = Coordinator::start(&[
+        "--hosts",
+        "netns",
+        "--workers",
+        "2",
+        "--chunks",
+        "10000",
+        "--n",
+        "10000000",
+    ]);
+    let first = coordinator.wait_for("(netns: ");
+    let tag = first
+        .split("(netns: ")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .to_string();
+    coordinator.wait_for(" = "); // a chunk was computed: the run is under way
+    let pid = nix::unistd::Pid::from_raw(coordinator.child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let (code, out) = coordinator.finish();
+    assert_eq!(code, Some(1), "{out}");
+    assert_nothing_left(&tag, &worker_pids(&out));
+}
