@@ -13,7 +13,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::TcpStream;
-use std::time::Instant;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
 
 use shared::output::say;
 use shared::timeline::{Kind, Timeline};
@@ -52,6 +53,36 @@ pub struct Books {
 }
 
 impl Books {
+    /// Books for `chunks`, all pending; `late` names the workers told to come
+    /// back late (the demo wakes each once its chunk was redone).
+    pub fn new(chunks: &[Chunk], late: Vec<String>) -> Books {
+        let pending = chunks.iter().copied().collect();
+        Books {
+            pending,
+            late,
+            ..Books::default()
+        }
+    }
+
+    /// Waits up to 20 ms for the next event and handles it.
+    pub fn next_event(&mut self, events: &Receiver<Event>) {
+        if let Ok(event) = events.recv_timeout(Duration::from_millis(20)) {
+            self.handle(event, Instant::now());
+        }
+    }
+
+    /// Every live worker silent for longer than `deadline` is lost.
+    pub fn lose_the_silent(&mut self, deadline: Duration, now: Instant) {
+        let silent: Vec<usize> = (self.peers.iter())
+            .filter(|(_, p)| p.state == State::Alive && now - p.heard > deadline)
+            .map(|(id, _)| *id)
+            .collect();
+        let why = format!("no heartbeat for {} ms", deadline.as_millis());
+        for id in silent {
+            self.lose(id, State::Silent, &why, now);
+        }
+    }
+
     /// A worker is lost: its chunk, if it had one, goes back to the front of the queue.
     pub fn lose(&mut self, id: usize, state: State, why: &str, now: Instant) {
         let Some(p) = self.peers.get_mut(&id) else {
@@ -156,5 +187,72 @@ impl Books {
                 (w.state, w.heard) = (State::Alive, now);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    fn joined(books: &mut Books, id: usize, name: &str, listener: &TcpListener) -> TcpStream {
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (writer, peer) = listener.accept().unwrap();
+        // A pid no process can have (over i32::MAX): the SIGCONT goes nowhere.
+        let (name, pid) = (name.to_string(), u32::MAX - id as u32);
+        let event = Event::Joined {
+            id,
+            name,
+            pid,
+            peer,
+            writer,
+        };
+        books.handle(event, Instant::now());
+        client
+    }
+
+    #[test]
+    fn a_lost_chunk_is_redone_first_and_a_late_answer_counts_once() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let chunks = dw::job(3, 10);
+        let mut books = Books::new(&chunks, vec!["w1".into()]);
+        let _c0 = joined(&mut books, 0, "w0", &listener);
+        let _c1 = joined(&mut books, 1, "w1", &listener);
+        // w1 takes chunk 0 and goes silent: chunk 0 is back at the front.
+        let first = books.pending.pop_front().unwrap();
+        books.peers.get_mut(&1).unwrap().task = Some((first, Instant::now()));
+        let later = Instant::now() + Duration::from_secs(5);
+        books.peers.get_mut(&0).unwrap().heard = later;
+        books.lose_the_silent(Duration::from_secs(1), later);
+        assert!(books.peers[&1].state == State::Silent);
+        assert_eq!(books.pending.front(), Some(&first));
+        assert_eq!(books.to_wake.get(&first.id), Some(&(u32::MAX - 1)));
+        // w0 redoes it; its answer counts and wakes w1.
+        let chunk = books.pending.pop_front().unwrap();
+        books.peers.get_mut(&0).unwrap().task = Some((chunk, later));
+        let sum = 77;
+        books.handle(
+            Event::Message(0, ToCoordinator::Result { chunk: 0, sum }),
+            later,
+        );
+        assert_eq!(books.done.get(&0), Some(&77));
+        assert!(books.peers[&1].state == State::Alive, "woken, so awaited");
+        // w1's late answer: a duplicate, not counted.
+        books.handle(
+            Event::Message(1, ToCoordinator::Result { chunk: 0, sum }),
+            later,
+        );
+        assert_eq!((books.done.len(), books.late_duplicates), (1, 1));
+        assert_eq!(books.peers[&0].did.chunks, ["0 (redone)"]);
+        assert!(books.peers[&1].did.chunks.is_empty());
+    }
+
+    #[test]
+    fn a_connection_that_never_registered_is_refused_not_lost() {
+        let mut books = Books::new(&dw::job(1, 10), vec![]);
+        books.handle(Event::Gone(7, "sent no Register".into()), Instant::now());
+        assert_eq!(books.refused, 1);
+        assert!(books.workers_lost.is_empty());
+        assert_eq!(books.pending.len(), 1);
     }
 }

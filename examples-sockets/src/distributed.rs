@@ -181,6 +181,8 @@ pub fn accept_workers(listener: TcpListener, events: Sender<Event>) {
         let events = events.clone();
         std::thread::spawn(move || {
             let _ = stream.set_nodelay(true);
+            // A worker that stops reading must not block the coordinator.
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
             let (Ok(writer), Ok(peer)) = (stream.try_clone(), stream.peer_addr()) else {
                 return;
             };

@@ -156,12 +156,8 @@ fn main() -> anyhow::Result<()> {
     ));
     let (tx, events) = mpsc::channel();
     thread::spawn(move || dw::accept_workers(listener, tx));
-    let mut books = Books {
-        pending: chunks.iter().copied().collect(),
-        ..Books::default()
-    };
     let late = (0..args.workers).filter(|&i| fault(i) == Some(Fault::Late));
-    books.late = late.map(|i| format!("w{i}")).collect();
+    let mut books = Books::new(&chunks, late.map(|i| format!("w{i}")).collect());
 
     // Wait for the workers started here, so each gets a first chunk (and its fault).
     let until = Instant::now() + Duration::from_secs(30);
@@ -172,9 +168,7 @@ fn main() -> anyhow::Result<()> {
             "only {joined} of {} workers joined in 30 s",
             args.workers
         );
-        if let Ok(event) = events.recv_timeout(Duration::from_millis(20)) {
-            books.handle(event, Instant::now());
-        }
+        books.next_event(&events);
     }
 
     // The coordinator's loop: hand out chunks, take answers, notice silence.
@@ -197,22 +191,9 @@ fn main() -> anyhow::Result<()> {
                 Err(_) => books.pending.push_front(chunk), // its reader hilo will say it is gone
             }
         }
-        if let Ok(event) = events.recv_timeout(Duration::from_millis(20)) {
-            books.handle(event, Instant::now());
-        }
+        books.next_event(&events);
         let now = Instant::now();
-        let silent: Vec<usize> = (books.peers.iter())
-            .filter(|(_, p)| p.state == State::Alive && now - p.heard > deadline)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in silent {
-            books.lose(
-                id,
-                State::Silent,
-                &format!("no heartbeat for {} ms", args.deadline_ms),
-                now,
-            );
-        }
+        books.lose_the_silent(deadline, now);
         let alive = books.peers.values().any(|p| p.state == State::Alive);
         let all_gone = books.peers.values().all(|p| p.state == State::Gone);
         let all_here = books.peers.len() >= args.workers || cluster.workers.running() == 0;
@@ -236,9 +217,7 @@ fn main() -> anyhow::Result<()> {
     }
     let until = Instant::now() + deadline + Duration::from_secs(10);
     while books.peers.values().any(|p| p.state == State::Alive) && Instant::now() < until {
-        if let Ok(event) = events.recv_timeout(Duration::from_millis(20)) {
-            books.handle(event, Instant::now());
-        }
+        books.next_event(&events);
     }
     let report = dw::Report {
         chunks: chunks.len(),
@@ -255,9 +234,9 @@ fn main() -> anyhow::Result<()> {
         timeline: books.timeline,
     };
     report.print();
-    anyhow::ensure!(
+    ensure!(
         report.correct(),
-        "the distributed sum differs from the sequential one"
+        "the distributed sum is not the sequential one"
     );
     Ok(())
 }
