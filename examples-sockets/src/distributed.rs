@@ -459,6 +459,19 @@ impl Report {
     }
 }
 
+/// Parses `--connect`: "HOST:PORT" with a name or an address
+/// ("pc-aula-3.local:7100", "192.168.1.10:7100"), resolved now, so a typo
+/// is a clear error before anything starts.
+pub fn host_port(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let mut found = text
+        .to_socket_addrs()
+        .map_err(|e| format!("{text:?} is not HOST:PORT ({e})"))?;
+    found
+        .next()
+        .ok_or_else(|| format!("{text:?} resolves to no address"))
+}
+
 /// Connects to `addr`, retrying for up to `deadline` (a worker started
 /// before its coordinator listens, or on a link still coming up).
 pub fn connect_within(addr: SocketAddr, deadline: Duration) -> io::Result<std::net::TcpStream> {
@@ -495,6 +508,14 @@ mod tests {
             sequential(&chunks),
             chunks.iter().map(|c| compute(c, || ())).sum::<u64>()
         );
+    }
+
+    #[test]
+    fn connect_takes_names_and_addresses() {
+        assert_eq!(host_port("127.0.0.1:7100").unwrap().port(), 7100);
+        assert!(host_port("localhost:7100").unwrap().ip().is_loopback());
+        assert!(host_port("nowhere").is_err());
+        assert!(host_port("127.0.0.1:99999").is_err());
     }
 
     #[test]

@@ -67,7 +67,7 @@ struct Args {
     #[arg(long, default_value_t = 1000, value_name = "100..=60000", value_parser = range(100..=60_000u64))]
     deadline_ms: u64,
     /// Be a worker: join the coordinator at this address.
-    #[arg(long, value_name = "HOST:PORT")]
+    #[arg(long, value_name = "HOST:PORT", value_parser = dw::host_port)]
     connect: Option<SocketAddr>,
     /// This worker's name (with --connect).
     #[arg(long)]
