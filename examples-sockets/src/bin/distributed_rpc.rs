@@ -77,7 +77,7 @@ struct Args {
     #[arg(long, default_value_t = 2000, value_name = "100..=60000", value_parser = range(100..=60_000u64))]
     deadline_ms: u64,
     /// Be a worker: join the coordinator at this address.
-    #[arg(long, value_name = "HOST:PORT")]
+    #[arg(long, value_name = "HOST:PORT", value_parser = dw::host_port)]
     connect: Option<SocketAddr>,
     /// This worker's name (with --connect).
     #[arg(long)]
@@ -285,7 +285,7 @@ async fn distribute(
                 let transport = Transport::from((stream, Bincode::default()));
                 let client = WorkerClient::new(client::Config::default(), transport).spawn();
                 let Ok((name, pid)) = client.hello(ctx()).await else { continue };
-                say_as(&name, format!("joined from {from}, pid {pid}"));
+                say_as(&name, format!("joined from {from} (pid {pid})"));
                 // Only a worker we started has a fault we know of, and a pid we may signal.
                 let ours = cluster.workers.pid(&name) == Some(pid);
                 let i = name.strip_prefix('w').and_then(|i| i.parse().ok()).filter(|_| ours);
