@@ -13,6 +13,7 @@ use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use shared::cli::range;
 use shared::workload::{WyRand, seed_for, sum_random};
 
 use crate::framing::{FrameError, read_frame, write_frame};
@@ -154,6 +155,73 @@ pub enum Hosts {
     Netns,
 }
 
+/// The flags both distributed examples take (each flattens them into its
+/// own `Args`), so the two are run the same way.
+#[derive(Debug, clap::Args)]
+pub struct Flags {
+    /// Chunks the job is cut into.
+    #[arg(long, default_value_t = 8, value_name = "1..=10000", value_parser = range(1..=10_000u32))]
+    pub chunks: u32,
+    /// Random numbers summed in each chunk.
+    #[arg(long, default_value_t = 1_000_000, value_name = "1..=1000000000", value_parser = range(1..=1_000_000_000u64))]
+    pub n: u64,
+    /// Workers the coordinator starts (0: only workers started by hand with --connect).
+    #[arg(long, default_value_t = 3, value_name = "0..=64", value_parser = range(0..=64usize))]
+    pub workers: usize,
+    /// Make a worker fail halfway through its first chunk (repeat: one per worker, the last ones).
+    #[arg(long, value_enum)]
+    pub fault: Vec<Fault>,
+    /// Where the workers run.
+    #[arg(long, value_enum, default_value = "local")]
+    pub hosts: Hosts,
+    /// The coordinator's address (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub bind: SocketAddr,
+    /// A worker that does not answer for this long is lost (ms): no heartbeat (by hand), no reply to a call (tarpc).
+    #[arg(long, default_value_t = 1000, value_name = "100..=60000", value_parser = range(100..=60_000u64))]
+    pub deadline_ms: u64,
+    /// Be a worker: join the coordinator at this address.
+    #[arg(long, value_name = "HOST:PORT", value_parser = host_port)]
+    pub connect: Option<SocketAddr>,
+    /// This worker's name (with --connect; default worker-PID).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The fault of a worker the coordinator started (it passes --fail).
+    #[arg(long, hide = true)]
+    pub fail: Option<Fault>,
+}
+
+impl Flags {
+    pub fn deadline(&self) -> Duration {
+        Duration::from_millis(self.deadline_ms)
+    }
+
+    /// A worker's name: --name, or worker-PID.
+    pub fn worker_name(&self) -> String {
+        (self.name.clone()).unwrap_or_else(|| format!("worker-{}", std::process::id()))
+    }
+
+    /// Worker i's fault: the last `--fault`-many workers get one each.
+    pub fn fault_of(&self, i: usize) -> Option<Fault> {
+        let first = self.workers.checked_sub(self.fault.len())?;
+        self.fault.get(i.checked_sub(first)?).copied()
+    }
+
+    /// Starts the cluster: worker i is this binary again, with --connect.
+    pub fn start(&self) -> anyhow::Result<(Cluster, TcpListener)> {
+        anyhow::ensure!(
+            self.fault.len() <= self.workers,
+            "more --fault than --workers: one fault per worker"
+        );
+        Cluster::start(self.hosts, self.bind, self.workers, |i, addr| {
+            let mut argv = vec![format!("--connect={addr}"), format!("--name=w{i}")];
+            argv.push(format!("--deadline-ms={}", self.deadline_ms));
+            argv.extend(self.fault_of(i).map(|f| format!("--fail={}", f.name())));
+            argv
+        })
+    }
+}
+
 /// What the coordinator's hilos tell its loop.
 #[derive(Debug)]
 pub enum Event {
@@ -276,6 +344,13 @@ impl Workers {
             .map(|(_, c)| c.id())
     }
 
+    /// The name and pid of every worker started.
+    pub fn started(&self) -> Vec<(String, u32)> {
+        (self.children.iter())
+            .map(|(name, child)| (name.clone(), child.id()))
+            .collect()
+    }
+
     /// How many of the started workers have not exited yet.
     pub fn running(&mut self) -> usize {
         let running = |c: &mut Child| matches!(c.try_wait(), Ok(None));
@@ -365,6 +440,57 @@ impl Cluster {
     pub fn netns_tag(&self) -> String {
         self.network.as_ref().map_or("none".into(), Network::tag)
     }
+}
+
+/// The frame around an async (tokio) coordinator, harness only: starts the
+/// cluster, says where to join, runs `distribute(listener, started)` (where
+/// `started` are the names and pids of the workers started here) until it
+/// returns or Ctrl-C / SIGTERM; then closes every connection (the runtime
+/// goes, and with it every client), reaps the workers, prints the report.
+/// Exit 130 on a signal, 1 on an error or a wrong sum, 0 otherwise.
+pub fn coordinate_async<F, Fut>(
+    args: &Flags,
+    example: &str,
+    distribute: F,
+) -> anyhow::Result<std::process::ExitCode>
+where
+    F: FnOnce(tokio::net::TcpListener, Vec<(String, u32)>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Report>>,
+{
+    use shared::output::say;
+    let (mut cluster, listener) = args.start()?;
+    let (addr, tag) = (cluster.addr, cluster.netns_tag());
+    listener.set_nonblocking(true)?;
+    let started = cluster.workers.started();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let report = rt.block_on(async {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        // Its first poll installs the handlers: before anyone is told where we are.
+        let mut stop = std::pin::pin!(crate::harness::ctrl_c_or_sigterm());
+        if futures::poll!(stop.as_mut()).is_ready() {
+            return Ok(None);
+        }
+        say(format!(
+            "coordinator on {addr} (netns: {tag}); by hand: {example} --connect {addr}"
+        ));
+        tokio::select! {
+            report = distribute(listener, started) => report.map(Some),
+            () = stop => Ok(None),
+        }
+    });
+    drop(rt); // closes every connection: each worker sees end-of-file and exits
+    let Some(mut report) = report? else {
+        drop(cluster); // kills and reaps the workers, then removes the namespaces
+        say("stopped by a signal: workers killed, nothing left behind");
+        return Ok(std::process::ExitCode::from(130));
+    };
+    report.killed = cluster.workers.finish(Duration::from_secs(1)); // a stopped one
+    report.netns_tag = tag;
+    report.print();
+    anyhow::ensure!(report.correct(), "the sum is not the sequential sum");
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 /// What one worker did, for the report.

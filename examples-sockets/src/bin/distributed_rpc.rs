@@ -31,12 +31,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
 use clap::Parser;
-use examples_sockets::distributed::{self as dw, Chunk, Cluster, Did, Fault, Hosts, Report};
-use examples_sockets::harness::ctrl_c_or_sigterm;
+use examples_sockets::distributed::{self as dw, Chunk, Did, Fault, Report};
 use futures::StreamExt;
 use nix::sys::signal::Signal::SIGCONT;
 use shared::output::{say, say_as};
-use shared::{cli::range, timeline::Kind, timeline::Timeline};
+use shared::timeline::{Kind, Timeline};
 use tarpc::{client, client::RpcError, context, serde_transport::Transport};
 use tarpc::{server::BaseChannel, server::Channel, tokio_serde::formats::Bincode};
 
@@ -55,35 +54,8 @@ trait Worker {
 #[command(about = "The notes' job on worker processes, over tarpc RPC")]
 #[command(allow_negative_numbers = true)]
 struct Args {
-    /// Chunks the job is cut into.
-    #[arg(long, default_value_t = 8, value_name = "1..=10000", value_parser = range(1..=10_000u32))]
-    chunks: u32,
-    /// Random numbers summed in each chunk.
-    #[arg(long, default_value_t = 1_000_000, value_name = "1..=100000000", value_parser = range(1..=100_000_000u64))]
-    n: u64,
-    /// Workers the coordinator starts (0: only workers started by hand with --connect).
-    #[arg(long, default_value_t = 3, value_name = "0..=64", value_parser = range(0..=64usize))]
-    workers: usize,
-    /// Make a worker fail halfway through its first chunk (repeat: one per worker, the last ones).
-    #[arg(long, value_enum)]
-    fault: Vec<Fault>,
-    /// Where the workers run.
-    #[arg(long, value_enum, default_value = "local")]
-    hosts: Hosts,
-    /// The coordinator's address (port 0: any free port).
-    #[arg(long, default_value = "127.0.0.1:0")]
-    bind: SocketAddr,
-    /// Each call's deadline (ms): a worker that has not answered by then is lost.
-    #[arg(long, default_value_t = 2000, value_name = "100..=60000", value_parser = range(100..=60_000u64))]
-    deadline_ms: u64,
-    /// Be a worker: join the coordinator at this address.
-    #[arg(long, value_name = "HOST:PORT", value_parser = dw::host_port)]
-    connect: Option<SocketAddr>,
-    /// This worker's name (with --connect).
-    #[arg(long)]
-    name: Option<String>,
-    #[arg(long, hide = true)]
-    fail: Option<Fault>,
+    #[command(flatten)]
+    flags: dw::Flags, // --chunks --n --workers --fault --hosts --bind --deadline-ms --connect
 }
 
 /// The worker's side of the trait: one call at a time, on one thread.
@@ -103,9 +75,10 @@ impl Worker for Server {
         let fault = self.fault.lock().unwrap().take(); // the first chunk only
         let sum = dw::compute(&chunk, || {
             if let Some(fault) = fault {
+                let id = chunk.id;
                 say_as(
                     &self.name,
-                    format!("chunk {} half done: {}", chunk.id, fault.name()),
+                    format!("chunk {id} half done: {}", fault.name()),
                 );
                 fault.strike();
             }
@@ -120,77 +93,34 @@ impl Worker for Server {
 }
 
 /// Worker mode: dial the coordinator, then serve its calls until it hangs up.
-fn work(addr: SocketAddr, name: Option<String>, fail: Option<Fault>) -> anyhow::Result<()> {
-    let name = name.unwrap_or_else(|| format!("worker-{}", std::process::id()));
+fn work(addr: SocketAddr, name: String, fail: Option<Fault>) -> anyhow::Result<()> {
     let stream = dw::connect_within(addr, Duration::from_secs(10)).context(addr)?;
     stream.set_nonblocking(true)?;
     let (fault, served) = (Arc::new(Mutex::new(fail)), Arc::default());
-    runtime()?.block_on(async {
+    let server = Server {
+        name,
+        fault,
+        served,
+    };
+    let mut rt = tokio::runtime::Builder::new_current_thread();
+    rt.enable_all().build()?.block_on(async {
         let stream = tokio::net::TcpStream::from_std(stream)?;
         let calls = BaseChannel::with_defaults(Transport::from((stream, Bincode::default())));
-        let server = Server {
-            name,
-            fault,
-            served,
-        };
         let each = |call| async { drop(tokio::spawn(call)) };
         calls.execute(server.serve()).for_each(each).await;
         Ok(()) // end of file: the coordinator is done with us
     })
 }
 
-fn main() -> ExitCode {
+fn main() -> anyhow::Result<ExitCode> {
     shared::output::start();
-    let args = Args::parse();
-    let outcome = match args.connect {
-        Some(addr) => work(addr, args.name.clone(), args.fail).map(|()| ExitCode::SUCCESS),
-        None => coordinator(&args),
-    };
-    outcome.unwrap_or_else(|e| {
-        eprintln!("distributed_rpc: {e:#}");
-        ExitCode::FAILURE
-    })
-}
-
-fn coordinator(args: &Args) -> anyhow::Result<ExitCode> {
-    // Worker i is this binary again with --connect; the last ones get the faults.
-    let faulty = args.workers.checked_sub(args.fault.len());
-    let faulty = faulty.context("more --fault than --workers: one fault per worker")?;
-    let fault = |i: usize| -> Option<Fault> { args.fault.get(i.checked_sub(faulty)?).copied() };
-    let (mut cluster, listener) = Cluster::start(args.hosts, args.bind, args.workers, |i, at| {
-        let mut argv = vec![format!("--connect={at}"), format!("--name=w{i}")];
-        argv.extend(fault(i).map(|f| format!("--fail={}", f.name())));
-        argv
-    })?;
-    let (addr, tag) = (cluster.addr, cluster.netns_tag());
-    listener.set_nonblocking(true)?;
-    let rt = runtime()?;
-    let report = rt.block_on(async {
-        let listener = tokio::net::TcpListener::from_std(listener)?;
-        // Its first poll installs the handlers: before anyone is told where we are.
-        let mut stop = std::pin::pin!(ctrl_c_or_sigterm());
-        if futures::poll!(stop.as_mut()).is_ready() {
-            return Ok(None);
-        }
-        say(format!(
-            "coordinator on {addr} (netns: {tag}); by hand: distributed_rpc --connect {addr}"
-        ));
-        tokio::select! {
-            report = distribute(args, listener, &cluster, fault) => report.map(Some),
-            () = stop => Ok(None),
-        }
-    });
-    drop(rt); // closes every connection: each worker sees end-of-file and exits
-    let Some(mut report) = report? else {
-        drop(cluster); // kills and reaps the workers, then removes the namespaces
-        say("stopped by a signal: workers killed, nothing left behind");
-        return Ok(ExitCode::from(130));
-    };
-    report.killed = cluster.workers.finish(Duration::from_secs(1)); // the stopped one
-    report.netns_tag = tag;
-    report.print();
-    ensure!(report.correct(), "the sum is not the sequential sum");
-    Ok(ExitCode::SUCCESS)
+    let args = Args::parse().flags;
+    match args.connect {
+        Some(addr) => work(addr, args.worker_name(), args.fail).map(|()| ExitCode::SUCCESS),
+        None => dw::coordinate_async(&args, "distributed_rpc", |listener, started| {
+            distribute(&args, listener, started)
+        }),
+    }
 }
 
 /// A worker as the coordinator sees it.
@@ -207,15 +137,14 @@ struct Peer {
 /// The lesson: each idle, trusted worker gets the next chunk (one call in flight
 /// each); a failed call puts its chunk back at the front and its worker is lost.
 async fn distribute(
-    args: &Args,
+    args: &dw::Flags,
     listener: tokio::net::TcpListener,
-    cluster: &Cluster,
-    fault: impl Fn(usize) -> Option<Fault>,
+    ours: Vec<(String, u32)>,
 ) -> anyhow::Result<Report> {
     let ms = args.deadline_ms;
-    let ctx = || {
+    let ctx = |deadline: Duration| {
         let mut ctx = context::current();
-        ctx.deadline = Instant::now() + Duration::from_millis(ms);
+        ctx.deadline = Instant::now() + deadline; // sent with the call
         ctx
     };
     let chunks = dw::job(args.chunks, args.n);
@@ -237,7 +166,7 @@ async fn distribute(
                 let Some(chunk) = pending.pop_front() else {
                     break;
                 };
-                let (client, ctx) = (peer.client.clone(), ctx());
+                let (client, ctx) = (peer.client.clone(), ctx(args.deadline()));
                 calls
                     .spawn(async move { (w, chunk, Instant::now(), client.sum(ctx, chunk).await) });
                 peer.busy = true;
@@ -284,12 +213,12 @@ async fn distribute(
                 let (stream, from) = accepted?;
                 let transport = Transport::from((stream, Bincode::default()));
                 let client = WorkerClient::new(client::Config::default(), transport).spawn();
-                let Ok((name, pid)) = client.hello(ctx()).await else { continue };
+                let Ok((name, pid)) = client.hello(ctx(args.deadline())).await else { continue };
                 say_as(&name, format!("joined from {from} (pid {pid})"));
                 // Only a worker we started has a fault we know of, and a pid we may signal.
-                let ours = cluster.workers.pid(&name) == Some(pid);
+                let ours = ours.contains(&(name.clone(), pid));
                 let i = name.strip_prefix('w').and_then(|i| i.parse().ok()).filter(|_| ours);
-                let (did, fault) = (Did { name, pid, from, chunks: vec![] }, i.and_then(&fault));
+                let (did, fault) = (Did { name, pid, from, chunks: vec![] }, i.and_then(|i| args.fault_of(i)));
                 peers.push(Peer { did, client, fault, busy: false, lost: None, replies: 0 });
             }
             () = tokio::time::sleep_until(join_by), if started.is_none() && args.workers > 0 => {
@@ -301,24 +230,18 @@ async fn distribute(
     // What each worker finished, replies sent or not. A woken late worker finishes
     // its chunk before it can read this call (one thread), so the count is exact.
     let mut late_duplicates = 0;
-    let woken = |p: &Peer| p.lost.is_some() && p.fault == Some(Fault::Late);
-    for p in peers.iter().filter(|p| p.lost.is_none() || woken(p)) {
-        let mut served = Err(RpcError::DeadlineExceeded);
-        for _ in 0..5 {
-            served = p.client.served(ctx()).await;
-            if served.is_ok() {
-                break;
-            }
-        }
-        let dropped = served.map_or(0, |served| served.saturating_sub(p.replies));
-        if dropped > 0 {
-            let why = "past their deadline, their request ids were no longer awaited";
-            say_as(
-                &p.did.name,
-                format!("tarpc dropped {dropped} late replies: {why}"),
-            );
-        }
-        late_duplicates += dropped;
+    for p in peers
+        .iter()
+        .filter(|p| p.lost.is_none() || p.fault == Some(Fault::Late))
+    {
+        let served = p.client.served(ctx(Duration::from_secs(10))).await;
+        late_duplicates += served.map_or(0, |served| served.saturating_sub(p.replies));
+    }
+    if late_duplicates > 0 {
+        let why = "past its call's deadline, the worker's tarpc does not send it";
+        say(format!(
+            "{late_duplicates} late reply(ies) never counted: {why}"
+        ));
     }
     Ok(Report {
         chunks: chunks.len(),
@@ -334,9 +257,4 @@ async fn distribute(
         netns_tag: String::new(),
         timeline,
     })
-}
-
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    let mut builder = tokio::runtime::Builder::new_current_thread();
-    builder.enable_all().build()
 }

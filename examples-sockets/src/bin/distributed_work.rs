@@ -35,45 +35,17 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
 use examples_sockets::books::{Books, State};
-use examples_sockets::distributed::{self as dw, Cluster, Fault, Hosts};
+use examples_sockets::distributed::{self as dw, Fault};
 use examples_sockets::distributed::{ToCoordinator, ToWorker, recv, send};
 use examples_sockets::{Shutdown, harness};
-use shared::cli::range;
 use shared::output::{say, say_as};
 
 #[derive(Parser)]
 #[command(about = "A coordinator hands chunks of a job to worker processes over TCP")]
 #[command(allow_negative_numbers = true)]
 struct Args {
-    /// Chunks the job is cut into.
-    #[arg(long, default_value_t = 8, value_name = "1..=10000", value_parser = range(1..=10_000u32))]
-    chunks: u32,
-    /// Random numbers summed in each chunk.
-    #[arg(long, default_value_t = 1_000_000, value_name = "1..=1000000000", value_parser = range(1..=1_000_000_000u64))]
-    n: u64,
-    /// Workers the coordinator starts (0: only workers started by hand with --connect).
-    #[arg(long, default_value_t = 3, value_name = "0..=64", value_parser = range(0..=64usize))]
-    workers: usize,
-    /// Make a worker fail halfway through its first chunk (repeat: one per worker, the last ones).
-    #[arg(long, value_enum)]
-    fault: Vec<Fault>,
-    /// Where the workers run.
-    #[arg(long, value_enum, default_value = "local")]
-    hosts: Hosts,
-    /// The coordinator's address (port 0: any free port).
-    #[arg(long, default_value = "127.0.0.1:0")]
-    bind: SocketAddr,
-    /// A worker that sends nothing, not even a heartbeat, for this long is lost (ms).
-    #[arg(long, default_value_t = 1000, value_name = "100..=60000", value_parser = range(100..=60_000u64))]
-    deadline_ms: u64,
-    /// Be a worker: join the coordinator at this address.
-    #[arg(long, value_name = "HOST:PORT", value_parser = dw::host_port)]
-    connect: Option<SocketAddr>,
-    /// This worker's name (with --connect).
-    #[arg(long)]
-    name: Option<String>,
-    #[arg(long, hide = true)]
-    fail: Option<Fault>,
+    #[command(flatten)]
+    flags: dw::Flags, // --chunks --n --workers --fault --hosts --bind --deadline-ms --connect
 }
 
 /// The worker: join, then sum each chunk it is sent; a second hilo sends
@@ -124,39 +96,24 @@ fn worker(
 
 fn main() -> anyhow::Result<()> {
     shared::output::start();
-    let args = Args::parse();
-    let deadline = Duration::from_millis(args.deadline_ms);
+    let args = Args::parse().flags;
+    let deadline = args.deadline();
     if let Some(addr) = args.connect {
         harness::unblock_stop_signals();
-        let name = args
-            .name
-            .unwrap_or_else(|| format!("worker-{}", std::process::id()));
-        return worker(addr, &name, deadline, args.fail);
+        return worker(addr, &args.worker_name(), deadline, args.fail);
     }
     let shutdown = Shutdown::new();
     harness::stop_on_signals(shutdown.clone())?;
     let chunks = dw::job(args.chunks, args.n);
-    // Worker i is this binary again with --connect; the last ones get the faults.
-    let faulty = args.workers.checked_sub(args.fault.len());
-    let faulty = faulty.context("more --fault than --workers: one fault per worker")?;
-    let fault = |i: usize| {
-        i.checked_sub(faulty)
-            .and_then(|k| args.fault.get(k).copied())
-    };
-    let (mut cluster, listener) =
-        Cluster::start(args.hosts, args.bind, args.workers, |i, addr| {
-            let mut argv = vec![format!("--connect={addr}"), format!("--name=w{i}")];
-            argv.push(format!("--deadline-ms={}", args.deadline_ms));
-            argv.extend(fault(i).map(|f| format!("--fail={}", f.name())));
-            argv
-        })?;
+    // Worker i is this binary again, with --connect; the last ones get the faults.
+    let (mut cluster, listener) = args.start()?;
     let (addr, tag) = (cluster.addr, cluster.netns_tag());
     say(format!(
         "coordinator on {addr} (netns: {tag}); by hand: distributed_work --connect {addr}"
     ));
     let (tx, events) = mpsc::channel();
     thread::spawn(move || dw::accept_workers(listener, tx));
-    let late = (0..args.workers).filter(|&i| fault(i) == Some(Fault::Late));
+    let late = (0..args.workers).filter(|&i| args.fault_of(i) == Some(Fault::Late));
     let mut books = Books::new(&chunks, late.map(|i| format!("w{i}")).collect());
 
     // Wait for the workers started here, so each gets a first chunk (and its fault).
