@@ -202,3 +202,77 @@ fn tcp_echo_blocking() {
         },
     );
 }
+
+#[test]
+fn distributed_work() {
+    check(
+        "sockets/distributed_work.py",
+        env!("CARGO_BIN_EXE_distributed_work"),
+        &["--chunks", "6", "--n", "20000"],
+        Agreement {
+            own: &["missing"],
+            agree: &[
+                ("chunks", "chunks"),
+                ("workers", "workers"),
+                ("correct", "correct"),
+                ("redone", "redone"),
+            ],
+        },
+    );
+}
+
+/// The twin's lesson: the standard library's queue does not notice a lost
+/// worker. With a worker killed mid-chunk the twin gives up after its
+/// deadline and says which chunk never came back (it does not hang, and
+/// leaves no process behind); the Rust example, same flags, redoes it.
+#[test]
+fn distributed_work_a_killed_worker_s_chunk_is_gone_in_python_and_redone_in_rust() {
+    use shared::twins::{python_version, run_rust, run_twin};
+    use std::time::Duration;
+    if let Err(e) = python_version() {
+        panic!("{e}");
+    }
+    let args = [
+        "--fault",
+        "kill",
+        "--workers",
+        "3",
+        "--chunks",
+        "6",
+        "--n",
+        "20000",
+        "--deadline-ms",
+        "300",
+    ];
+    let deadline = Duration::from_secs(60);
+    let python = run_twin("sockets/distributed_work.py", &args, deadline);
+    let run = &python.run;
+    // An incorrect sum is a failed job, as in Rust: exit 1, after the result lines.
+    assert_eq!(run.status.code(), Some(1), "{run}");
+    assert_eq!(run.get("correct"), "false", "{run}");
+    assert_eq!(run.int("missing"), 1, "{run}");
+    assert_eq!(run.int("redone"), 0, "{run}");
+    assert_eq!(run.int("workers_lost"), 1, "{run}");
+    assert!(run.stderr.contains("never came back"), "{run}");
+    // The manager's server and every worker are gone (or zombies of an exited parent).
+    let pids: Vec<u32> = (run.stdout.lines())
+        .filter_map(|l| l.split("(pid ").nth(1)?.split(')').next()?.parse().ok())
+        .collect();
+    assert_eq!(pids.len(), 4, "the manager and 3 workers:\n{run}");
+    for pid in pids {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat.rsplit(") ").next().unwrap_or("").chars().next();
+        assert!(
+            matches!(state, None | Some('Z')),
+            "process {pid} still alive: {stat}\n{run}"
+        );
+    }
+    let rust = run_rust(
+        std::path::Path::new(env!("CARGO_BIN_EXE_distributed_work")),
+        &args,
+        deadline,
+    );
+    let rust = rust.run.success();
+    assert_eq!(rust.get("correct"), "true", "{rust}");
+    assert!(rust.int("redone") >= 1, "{rust}");
+}

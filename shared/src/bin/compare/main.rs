@@ -33,7 +33,7 @@ use topics::{Drive, Measured, RUN_MS, Topic, render, select};
     about = "Python twin vs Rust example, topic by topic: agreement checked, then one table of figures"
 )]
 struct Args {
-    /// Topics to run (default: all): cpu gil pool manager queue pipe lock condition requests async_requests three_tasks echo fork spawn.
+    /// Topics to run (default: all): cpu gil pool manager queue pipe lock condition requests async_requests three_tasks echo fork spawn distributed.
     topics: Vec<String>,
     /// Small sizes (seconds, not minutes): checks agreement; figures only indicative.
     #[arg(long)]

@@ -518,6 +518,43 @@ pub const TOPICS: &[Topic] = &[
         )],
         says: |p, r| fork_spawn(p, r, "spawn"),
     },
+    Topic {
+        name: "distributed",
+        claim: "Distributed work by messages (notes 004): what a lost worker costs",
+        krate: "examples-sockets",
+        bin: "distributed_work",
+        twin: "sockets/distributed_work.py",
+        drive: Drive::Same,
+        // The notes' job (8 x 1,000,000) in chunks to 3 worker processes over TCP, no fault.
+        full: &["--chunks", "8", "--n", "1000000"],
+        small: &["--chunks", "4", "--n", "20000"],
+        own: &["missing"],
+        agree: &[
+            ("chunks", "chunks"),
+            ("workers", "workers"),
+            ("correct", "correct"),
+            ("redone", "redone"),
+        ],
+        figures: &[
+            fig(
+                "chunks to 3 worker processes, first sent to last answer (ms)",
+                "wall_ms",
+                "wall_ms",
+            ),
+            fig("chunks per second", "chunks_per_s", "chunks_per_s"),
+        ],
+        says: |p, r| {
+            format!(
+                "{} chunks to {} worker processes over TCP: {} ms in Python (BaseManager queues, pickle; mostly `random.randint` itself), {} ms in Rust (framed messages, heartbeats); no worker lost here (redone {} and {}), but one killed mid-chunk leaves Python's chunk missing, its queue noticing nothing, while Rust redoes it (tests/twins.rs)",
+                get(r, "chunks"),
+                get(r, "workers"),
+                get(p, "wall_ms"),
+                get(r, "wall_ms"),
+                get(p, "redone"),
+                get(r, "redone")
+            )
+        },
+    },
 ];
 
 fn fork_spawn(p: &Results, r: &Results, method: &str) -> String {
