@@ -64,10 +64,15 @@ impl Books {
         }
     }
 
-    /// Waits up to 20 ms for the next event and handles it.
+    /// Waits up to 20 ms for an event, then handles every event waiting: if
+    /// the coordinator itself was held up, the heartbeats that came meanwhile
+    /// are read before anyone is judged silent.
     pub fn next_event(&mut self, events: &Receiver<Event>) {
         if let Ok(event) = events.recv_timeout(Duration::from_millis(20)) {
             self.handle(event, Instant::now());
+            while let Ok(event) = events.try_recv() {
+                self.handle(event, Instant::now());
+            }
         }
     }
 

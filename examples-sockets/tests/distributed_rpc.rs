@@ -17,7 +17,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_distributed_rpc");
 const SMALL: [&str; 4] = ["--chunks", "6", "--n", "20000"];
 
 fn rpc(extra: &[&str]) -> Run {
-    let args: Vec<&str> = SMALL.iter().chain(extra).copied().collect();
+    let mut args: Vec<&str> = SMALL.iter().chain(extra).copied().collect();
+    // A generous deadline unless the test is about the deadline: a healthy
+    // worker on a loaded machine must not be taken for a lost one.
+    if !extra.contains(&"--deadline-ms") {
+        args.extend(["--deadline-ms", "5000"]);
+    }
     run(BIN, &args)
 }
 
@@ -172,7 +177,16 @@ fn tag_in(text: &str) -> &str {
 
 #[test]
 fn workers_started_by_hand_join_and_finish_the_job() {
-    let mut coordinator = Coordinator::start(&["--workers", "0", "--chunks", "6", "--n", "20000"]);
+    let mut coordinator = Coordinator::start(&[
+        "--workers",
+        "0",
+        "--chunks",
+        "6",
+        "--n",
+        "20000",
+        "--deadline-ms",
+        "5000",
+    ]);
     let (addr, _) = coordinator.address_and_tag();
     let _hands: Vec<Reaped> = ["hand-a", "hand-b"]
         .iter()

@@ -16,7 +16,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_distributed_work");
 const SMALL: [&str; 4] = ["--chunks", "6", "--n", "20000"];
 
 fn work(extra: &[&str]) -> Run {
-    let args: Vec<&str> = SMALL.iter().chain(extra).copied().collect();
+    let mut args: Vec<&str> = SMALL.iter().chain(extra).copied().collect();
+    // A generous deadline unless the test is about the deadline: a healthy
+    // worker on a loaded machine must not be taken for a lost one.
+    if !extra.contains(&"--deadline-ms") {
+        args.extend(["--deadline-ms", "5000"]);
+    }
     run(BIN, &args)
 }
 
@@ -186,7 +191,16 @@ fn read_until_closed(stream: &mut TcpStream) -> bool {
 
 #[test]
 fn bad_frames_close_only_their_connection_and_a_hand_started_worker_finishes() {
-    let mut coordinator = Coordinator::start(&["--workers", "0", "--chunks", "4", "--n", "1000"]);
+    let mut coordinator = Coordinator::start(&[
+        "--workers",
+        "0",
+        "--chunks",
+        "4",
+        "--n",
+        "1000",
+        "--deadline-ms",
+        "5000",
+    ]);
     let addr = coordinator.address();
     // 1. A frame announcing 1 GiB, before registering.
     let mut huge = TcpStream::connect(&addr).unwrap();
