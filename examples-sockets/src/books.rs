@@ -42,9 +42,15 @@ pub struct Books {
     pub peers: BTreeMap<usize, Peer>,
     pub pending: VecDeque<Chunk>,
     pub done: BTreeMap<u32, u64>,
-    pub lost: Vec<u32>,
-    pub late: Vec<String>, // workers told to come back late: woken once their chunk is redone
+    /// Chunks put back in the queue, and who lost each.
+    pub lost: Vec<(u32, String)>,
+    /// Lost chunks whose counted answer came from another worker.
+    pub redone: u64,
+    /// Workers started here with the `late` fault (name, pid): each is woken
+    /// once the chunk it lost is done elsewhere (chunk -> pid in `to_wake`).
+    pub late: Vec<(String, u32)>,
     pub to_wake: BTreeMap<u32, u32>,
+    pub last_alive: Option<Instant>,
     pub workers_lost: BTreeSet<String>,
     pub late_duplicates: u64,
     pub refused: u64,
@@ -53,9 +59,9 @@ pub struct Books {
 }
 
 impl Books {
-    /// Books for `chunks`, all pending; `late` names the workers told to come
-    /// back late (the demo wakes each once its chunk was redone).
-    pub fn new(chunks: &[Chunk], late: Vec<String>) -> Books {
+    /// Books for `chunks`, all pending; `late` are the workers started with
+    /// the `late` fault (the demo wakes each once its chunk was redone).
+    pub fn new(chunks: &[Chunk], late: Vec<(String, u32)>) -> Books {
         let pending = chunks.iter().copied().collect();
         Books {
             pending,
@@ -88,6 +94,22 @@ impl Books {
         }
     }
 
+    /// Whether the workers started here (`started`, of which `running` have
+    /// not exited) are all lost: all joined or exited, none alive, and all
+    /// gone or silent for 4 deadlines. With workers by hand (`started` 0)
+    /// never: more may join.
+    pub fn all_lost(&mut self, started: usize, running: usize, deadline: Duration) -> bool {
+        let now = Instant::now();
+        if self.peers.values().any(|p| p.state == State::Alive) {
+            self.last_alive = Some(now);
+            return false;
+        }
+        let silent_for = now - *self.last_alive.get_or_insert(now);
+        let all_here = self.peers.len() >= started || running == 0;
+        let all_gone = self.peers.values().all(|p| p.state == State::Gone);
+        started > 0 && all_here && (all_gone || silent_for > 4 * deadline)
+    }
+
     /// A worker is lost: its chunk, if it had one, goes back to the front of the queue.
     pub fn lose(&mut self, id: usize, state: State, why: &str, now: Instant) {
         let Some(p) = self.peers.get_mut(&id) else {
@@ -104,8 +126,10 @@ impl Books {
         ));
         self.timeline.record(&p.did.name, Kind::Lost, sent, now);
         self.pending.push_front(chunk);
-        self.lost.push(chunk.id);
-        if p.state == State::Silent && self.late.contains(&p.did.name) {
+        self.lost.push((chunk.id, p.did.name.clone()));
+        // The demo's late worker (started here: its pid is ours, not a claim).
+        let ours = self.late.contains(&(p.did.name.clone(), p.did.pid));
+        if p.state == State::Silent && ours && !self.to_wake.values().any(|&w| w == p.did.pid) {
             self.to_wake.insert(chunk.id, p.did.pid);
         }
     }
@@ -160,36 +184,46 @@ impl Books {
         let ToCoordinator::Result { chunk, sum } = message else {
             return;
         };
-        let redone = self.lost.contains(&chunk);
+        // Redone: lost by one worker, answered by another.
+        let redone = (self.lost.iter()).any(|(c, who)| *c == chunk && *who != p.did.name);
         if let Some((_, sent)) = p.task.take_if(|(c, _)| c.id == chunk) {
             let kind = if redone { Kind::Redone } else { Kind::Cpu };
             self.timeline.record(&p.did.name, kind, sent, now);
         }
         if let Some(&first) = self.done.get(&chunk) {
-            // The late answer to a chunk that was redone: same sum, not counted again.
+            // A second answer (a late worker's, or a redo's): not counted again.
             self.late_duplicates += 1;
             let same = if first == sum {
-                "the same sum"
+                "the same"
             } else {
-                "a DIFFERENT sum"
+                "a DIFFERENT"
             };
+            let who = &p.did.name;
             return say(format!(
-                "late answer for chunk {chunk} from {}: already done ({same}), ignored",
-                p.did.name
+                "late answer for chunk {chunk} from {who}: already done ({same} sum), ignored"
             ));
         }
+        // The first answer counts; if the chunk was waiting to be redone, it
+        // need not be any more (its worker was only slow).
         self.done.insert(chunk, sum);
-        p.did
-            .chunks
-            .push(format!("{chunk}{}", if redone { " (redone)" } else { "" }));
-        if let Some(pid) = self.to_wake.remove(&chunk) {
+        self.pending.retain(|c| c.id != chunk);
+        self.redone += u64::from(redone);
+        let mark = if redone { " (redone)" } else { "" };
+        p.did.chunks.push(format!("{chunk}{mark}"));
+        let answered_by = p.did.pid;
+        if let Some(pid) = self
+            .to_wake
+            .remove(&chunk)
+            .filter(|&pid| pid != answered_by)
+        {
             say(format!(
-                "chunk {chunk} is done: SIGCONT to the stopped worker that had it (pid {pid})"
+                "chunk {chunk} is done: SIGCONT to the stopped worker that had it"
             ));
-            let _ = dw::signal(pid, nix::sys::signal::Signal::SIGCONT);
             // Count it alive again, so the end waits for its (late) answer.
-            if let Some(w) = self.peers.values_mut().find(|w| w.did.pid == pid) {
-                (w.state, w.heard) = (State::Alive, now);
+            if dw::wake(pid).unwrap_or(false)
+                && let Some(w) = self.peers.values_mut().find(|w| w.did.pid == pid)
+            {
+                (w.state, w.heard) = (State::Alive, Instant::now());
             }
         }
     }
@@ -220,7 +254,7 @@ mod tests {
     fn a_lost_chunk_is_redone_first_and_a_late_answer_counts_once() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let chunks = dw::job(3, 10);
-        let mut books = Books::new(&chunks, vec!["w1".into()]);
+        let mut books = Books::new(&chunks, vec![("w1".into(), u32::MAX - 1)]);
         let _c0 = joined(&mut books, 0, "w0", &listener);
         let _c1 = joined(&mut books, 1, "w1", &listener);
         // w1 takes chunk 0 and goes silent: chunk 0 is back at the front.
@@ -241,7 +275,9 @@ mod tests {
             later,
         );
         assert_eq!(books.done.get(&0), Some(&77));
-        assert!(books.peers[&1].state == State::Alive, "woken, so awaited");
+        // (The pid is no process's, so the wake-up fails and w1 stays silent.)
+        assert!(books.to_wake.is_empty());
+        assert_eq!(books.redone, 1);
         // w1's late answer: a duplicate, not counted.
         books.handle(
             Event::Message(1, ToCoordinator::Result { chunk: 0, sum }),
@@ -250,6 +286,26 @@ mod tests {
         assert_eq!((books.done.len(), books.late_duplicates), (1, 1));
         assert_eq!(books.peers[&0].did.chunks, ["0 (redone)"]);
         assert!(books.peers[&1].did.chunks.is_empty());
+    }
+
+    #[test]
+    fn a_worker_back_before_the_redo_keeps_its_chunk() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let chunks = dw::job(2, 10);
+        let mut books = Books::new(&chunks, vec![]);
+        let _c0 = joined(&mut books, 0, "w0", &listener);
+        let first = books.pending.pop_front().unwrap();
+        books.peers.get_mut(&0).unwrap().task = Some((first, Instant::now()));
+        let later = Instant::now() + Duration::from_secs(5);
+        books.lose_the_silent(Duration::from_secs(1), later);
+        assert_eq!(books.pending.len(), 2, "chunk 0 back in the queue");
+        // Only slow: it answers before anyone redid the chunk.
+        let answer = ToCoordinator::Result { chunk: 0, sum: 5 };
+        books.handle(Event::Message(0, answer), later);
+        assert!(books.peers[&0].state == State::Alive);
+        assert_eq!(books.pending.len(), 1, "no redo needed any more");
+        assert_eq!((books.redone, books.late_duplicates), (0, 0));
+        assert_eq!(books.peers[&0].did.chunks, ["0"]);
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! failures a demo injects, and the worker processes a coordinator starts
 //! (on this host, or each in its own network namespace: [`crate::netns`]).
 //!
-//! The lesson code (the coordinator's loop, the worker's loop, what to do
-//! when a worker is lost) stays in the binaries; this is the harness.
+//! The lesson code (the coordinator's loop, the worker's loop) stays in the
+//! binaries, and what to do when a worker is lost in them or, for
+//! `distributed_work`, in `books.rs` beside it; this is the harness.
 
 use std::io::{self, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -177,7 +178,7 @@ pub struct Flags {
     /// The coordinator's address (port 0: any free port).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub bind: SocketAddr,
-    /// A worker that does not answer for this long is lost (ms): no heartbeat (by hand), no reply to a call (tarpc).
+    /// A worker that does not answer for this long is lost (ms): no heartbeat (by hand); no reply to a call beyond the chunk's expected work (tarpc).
     #[arg(long, default_value_t = 1000, value_name = "100..=60000", value_parser = range(100..=60_000u64))]
     pub deadline_ms: u64,
     /// Be a worker: join the coordinator at this address.
@@ -291,6 +292,31 @@ pub fn accept_workers(listener: TcpListener, events: Sender<Event>) {
             let _ = reader.get_ref().shutdown(std::net::Shutdown::Both);
             let _ = events.send(Event::Gone(id, why));
         });
+    }
+}
+
+/// Wakes a `late` worker: waits (10 s at most) until the process `pid` is
+/// really stopped, then sends it SIGCONT. On a loaded machine a worker can be
+/// judged silent before it stops itself; a SIGCONT sent then would be lost,
+/// and the SIGSTOP after it would stop the worker for good. Returns whether
+/// it was woken (false: it was gone, or never stopped).
+pub fn wake(pid: u32) -> io::Result<bool> {
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // "pid (name) S ...": the state follows the last ')'.
+        match stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.chars().next())
+        {
+            Some('T') => {
+                signal(pid, nix::sys::signal::Signal::SIGCONT)?;
+                return Ok(true);
+            }
+            None | Some('Z' | 'X') => return Ok(false),
+            Some(_) if Instant::now() >= until => return Ok(false),
+            Some(_) => std::thread::sleep(Duration::from_millis(2)), // sleep-ok: polling a state with a deadline
+        }
     }
 }
 
@@ -458,6 +484,13 @@ where
     Fut: std::future::Future<Output = anyhow::Result<Report>>,
 {
     use shared::output::say;
+    // Signals first: a Ctrl-C while the namespaces are being made must still
+    // end in their removal (blocked here, taken by a hilo, seen below).
+    let shutdown = crate::Shutdown::new();
+    crate::harness::stop_on_signals(shutdown.clone())?;
+    let stopped = std::sync::Arc::new(tokio::sync::Notify::new());
+    let notify = std::sync::Arc::clone(&stopped);
+    shutdown.on_trigger(move || notify.notify_one());
     let (mut cluster, listener) = args.start()?;
     let (addr, tag) = (cluster.addr, cluster.netns_tag());
     listener.set_nonblocking(true)?;
@@ -467,9 +500,7 @@ where
         .build()?;
     let report = rt.block_on(async {
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        // Its first poll installs the handlers: before anyone is told where we are.
-        let mut stop = std::pin::pin!(crate::harness::ctrl_c_or_sigterm());
-        if futures::poll!(stop.as_mut()).is_ready() {
+        if shutdown.is_triggered() {
             return Ok(None);
         }
         say(format!(
@@ -477,7 +508,7 @@ where
         ));
         tokio::select! {
             report = distribute(listener, started) => report.map(Some),
-            () = stop => Ok(None),
+            () = stopped.notified() => Ok(None),
         }
     });
     drop(rt); // closes every connection: each worker sees end-of-file and exits
@@ -544,7 +575,7 @@ impl Report {
         line(format!(
             "\n{} chunks summed by {} workers in {ms:.1} ms: {}, {} the sum computed here one \
              chunk after another. {} worker(s) lost, {} chunk(s) redone elsewhere, {} late \
-             answer(s) recognised and not counted twice; {} worker(s) that never came back killed.",
+             answer(s) not counted twice; {} worker(s) that never came back killed.",
             self.chunks,
             self.workers.len(),
             self.sum,

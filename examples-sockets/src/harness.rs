@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 use crate::server::Shutdown;
 
-/// Triggers `shutdown` on the first SIGINT (Ctrl-C) or SIGTERM. Call it
+/// Triggers `shutdown` on the first SIGINT (Ctrl-C), SIGTERM or SIGHUP. Call it
 /// before starting any thread: it blocks both signals in this thread (and
 /// so in every thread started after), and one hilo waits for them with
 /// `sigwait`, so no signal handler (and its async-signal-safety rules) is
@@ -17,6 +17,7 @@ pub fn stop_on_signals(shutdown: Shutdown) -> std::io::Result<()> {
     let mut signals = SigSet::empty();
     signals.add(Signal::SIGINT);
     signals.add(Signal::SIGTERM);
+    signals.add(Signal::SIGHUP); // the terminal closed, the ssh session dropped
     signals.thread_block().map_err(std::io::Error::from)?;
     std::thread::Builder::new()
         .name("signals".into())
@@ -37,6 +38,7 @@ pub fn unblock_stop_signals() {
     let mut signals = SigSet::empty();
     signals.add(Signal::SIGINT);
     signals.add(Signal::SIGTERM);
+    signals.add(Signal::SIGHUP);
     // Unblocking what is not blocked is harmless; it cannot fail for these.
     let _ = signals.thread_unblock();
 }

@@ -10,9 +10,12 @@
 //!
 //! Made with iproute2's `ip`, as a student would by hand; needs root.
 //! Everything made is listed as it is made and removed by [`Network::cleanup`]
-//! (also on drop), so a failed run or a Ctrl-C leaves nothing behind. The
-//! coordinator listens only on the bridge's address, so its traffic stays
-//! between the namespaces the run made.
+//! (also on drop), so a failed run or a Ctrl-C leaves nothing behind. Each
+//! worker's namespace has one interface and one route, its /24 on the
+//! bridge, and no default route: it can reach the bridge's subnet and
+//! nothing else. The coordinator listens on the bridge's address. (Linux
+//! answers for a local address on any interface, so this host's own
+//! programs could connect to it too; nothing from the workers leaves.)
 
 use std::net::Ipv4Addr;
 use std::path::Path;
@@ -72,11 +75,22 @@ impl Network {
             .stdout(Stdio::null())
             .status()
             .map_err(NetnsError::NoIp)?;
-        // Taking a number is making its bridge: `ip link add` fails if the
-        // name exists, so two runs at once never share a network.
-        let number = (1..=250u8)
-            .find(|n| ip(&["link", "add", &format!("cdw{n}br"), "type", "bridge"]).is_ok())
-            .ok_or(NetnsError::NoFreeNumber)?;
+        // Taking a number is making its bridge: `ip link add` fails with
+        // "File exists" if the name is taken, so two runs never share one.
+        // Each run starts looking at a number of its own (from its pid).
+        let start = std::process::id() as usize % 250;
+        let mut number = None;
+        for n in (0..250).map(|k| 1 + ((start + k) % 250) as u8) {
+            match ip(&["link", "add", &format!("cdw{n}br"), "type", "bridge"]) {
+                Ok(()) => {
+                    number = Some(n);
+                    break;
+                }
+                Err(NetnsError::Ip { stderr, .. }) if stderr.contains("File exists") => {}
+                Err(e) => return Err(e), // no permission (no CAP_NET_ADMIN), no bridge support...
+            }
+        }
+        let number = number.ok_or(NetnsError::NoFreeNumber)?;
         let mut net = Network {
             number,
             workers,

@@ -301,9 +301,10 @@ fn a_failed_netns_run_leaves_nothing_behind() {
     assert_nothing_left(tag, &worker_pids(&run.stdout));
 }
 
+/// A long netns run, stopped by `signal` once a chunk was computed: exit
+/// 130, nothing left behind.
 #[cfg(unix)]
-#[test]
-fn ctrl_c_in_the_middle_of_a_netns_run_leaves_nothing_behind() {
+fn stopped_mid_run_leaves_nothing(signal: nix::sys::signal::Signal) {
     let _one_at_a_time = NETNS.lock().unwrap_or_else(|e| e.into_inner());
     if !is_root() {
         return;
@@ -330,8 +331,21 @@ fn ctrl_c_in_the_middle_of_a_netns_run_leaves_nothing_behind() {
         .to_string();
     coordinator.wait_for(" = "); // a chunk was computed: the run is under way
     let pid = nix::unistd::Pid::from_raw(coordinator.child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    nix::sys::signal::kill(pid, signal).unwrap();
     let (code, out) = coordinator.finish();
-    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(code, Some(130), "{out}");
     assert_nothing_left(&tag, &worker_pids(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_in_the_middle_of_a_netns_run_leaves_nothing_behind() {
+    stopped_mid_run_leaves_nothing(nix::sys::signal::Signal::SIGINT);
+}
+
+/// The terminal closed (or the ssh session dropped) mid-run.
+#[cfg(unix)]
+#[test]
+fn a_hangup_in_the_middle_of_a_netns_run_leaves_nothing_behind() {
+    stopped_mid_run_leaves_nothing(nix::sys::signal::Signal::SIGHUP);
 }

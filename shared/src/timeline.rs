@@ -11,15 +11,18 @@
 //!
 //! That picture is how a student *sees* concurrency: overlap (two `#` in the
 //! same column on different lanes), serialisation behind a lock (`#` taking
-//! turns, `.` while waiting for it), and I/O waits (`~`).
+//! turns, `.` while waiting for it), and I/O waits (`~`); in distributed
+//! work, `x` work lost with its worker and `R` lost work redone.
 //!
 //! Drawing rule (exact, unit-tested): the chart spans 0..end of the latest
 //! span, cut into `columns` equal cells. For each lane and cell, the time each
 //! kind covers inside the cell is added up. The kind covering the most shows
 //! its symbol if it covers *more than half* the cell; if it covers less (a
 //! turn shorter than a column, say), the cell shows `+`: "busy for part of
-//! this column". So nothing vanishes, and two lanes can never both show `#`
-//! in one column unless their CPU spans really overlapped in time.
+//! this column". Lost (`x`) and redone (`R`) work are the exception: they
+//! show in every cell they cover any of. So nothing vanishes, and two lanes
+//! can never both show `#` in one column unless their CPU spans really
+//! overlapped in time.
 //! Lanes are listed by their first span's start (ties: by name).
 
 use std::fmt::Write as _;
@@ -310,6 +313,11 @@ fn cell_symbol(lane_spans: &[&Span], cell: usize, columns: usize, end: Duration)
         if touches && best.is_none_or(|(b, _)| covered > b) {
             best = Some((covered, kind));
         }
+        // Lost and redone work are what a reader looks for: they show in
+        // every cell they touch, however short (Lost before Redone).
+        if covered > 0.0 && matches!(kind, Kind::Lost | Kind::Redone) {
+            return kind.symbol();
+        }
     }
     match best {
         Some((covered, kind)) if covered > 0.5 * (cell_end - cell_start) => kind.symbol(),
@@ -466,5 +474,31 @@ mod tests {
     fn empty_timeline_renders_without_panicking() {
         let text = render(&[], 80);
         assert!(text.contains("one column"));
+    }
+
+    #[test]
+    fn lost_and_redone_work_show_however_short() {
+        let ms = Duration::from_millis;
+        let span = |kind, start, end| Span {
+            lane: "w0".into(),
+            kind,
+            start: ms(start),
+            end: ms(end),
+        };
+        // 10 columns of 10 ms: a 1 ms redo inside 99 ms of CPU work.
+        let spans = [
+            span(Kind::Cpu, 0, 50),
+            span(Kind::Redone, 50, 51),
+            span(Kind::Cpu, 51, 100),
+        ];
+        let chart = render(&spans, 20);
+        let row = chart.lines().nth(1).unwrap();
+        assert!(row.contains("#####R####"), "{chart}");
+        let spans = [span(Kind::Cpu, 0, 95), span(Kind::Lost, 95, 100)];
+        let chart = render(&spans, 20);
+        assert!(
+            chart.lines().nth(1).unwrap().contains("#########x"),
+            "{chart}"
+        );
     }
 }

@@ -7,14 +7,18 @@
 //! Python: no program in the notes; the stdlib way is
 //! `multiprocessing.managers.BaseManager` serving a task queue and a result
 //! queue over TCP (pickle + authkey), workers calling `get()` and `put()`,
-//! or `socketserver` with pickled messages. Neither notices a dead worker:
-//! its task is simply gone. At scale students reach for Celery, Ray or Dask.
+//! or `socketserver` with pickled messages. A dead worker's queue task is
+//! simply gone (the twin shows it); socketserver sees the connection close,
+//! but nothing records which task it held. At scale: Celery, Ray or Dask.
 //! Rust: nothing is pickled (a function cannot be sent; the worker is this
 //! same binary, and a message names the work: a chunk's seed and size).
 //! Messages are serde enums in length-prefixed frames. A worker is lost when
 //! its connection closes (killed) or its heartbeats stop (stopped, or its
 //! network gone); its chunk goes back to the queue and is redone elsewhere,
 //! and an answer that comes back after that is recognised as a duplicate.
+//! Heartbeats prove the process lives, not that it progresses: a worker
+//! whose computing hilo hangs keeps its chunk; real systems add a time
+//! limit per task.
 //!
 //! The bookkeeping (a lost chunk goes back to the front of the queue; the
 //! first answer counts, a late one is a duplicate) is `examples_sockets::
@@ -28,6 +32,7 @@
 
 use std::io::BufReader;
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -94,13 +99,14 @@ fn worker(
     Ok(()) // Done, or the coordinator went away
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
     shared::output::start();
     let args = Args::parse().flags;
     let deadline = args.deadline();
     if let Some(addr) = args.connect {
         harness::unblock_stop_signals();
-        return worker(addr, &args.worker_name(), deadline, args.fail);
+        worker(addr, &args.worker_name(), deadline, args.fail)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let shutdown = Shutdown::new();
     harness::stop_on_signals(shutdown.clone())?;
@@ -113,27 +119,29 @@ fn main() -> anyhow::Result<()> {
     ));
     let (tx, events) = mpsc::channel();
     thread::spawn(move || dw::accept_workers(listener, tx));
-    let late = (0..args.workers).filter(|&i| args.fault_of(i) == Some(Fault::Late));
-    let mut books = Books::new(&chunks, late.map(|i| format!("w{i}")).collect());
+    let late = cluster.workers.started().into_iter().enumerate();
+    let late = late.filter(|(i, _)| args.fault_of(*i) == Some(Fault::Late));
+    let mut books = Books::new(&chunks, late.map(|(_, worker)| worker).collect());
 
     // Wait for the workers started here, so each gets a first chunk (and its fault).
     let until = Instant::now() + Duration::from_secs(30);
     while books.peers.len() < args.workers && !shutdown.is_triggered() {
-        let joined = books.peers.len();
+        let (joined, running) = (books.peers.len(), cluster.workers.running());
+        ensure!(running == args.workers, "a worker exited before it joined");
         ensure!(
             Instant::now() < until,
-            "only {joined} of {} workers joined in 30 s",
-            args.workers
+            "{joined} of {running} workers joined in 30 s"
         );
         books.next_event(&events);
     }
 
     // The coordinator's loop: hand out chunks, take answers, notice silence.
     let started = Instant::now();
-    let mut last_alive = started;
     while books.done.len() < chunks.len() {
         if shutdown.is_triggered() {
-            bail!("stopped by a signal: workers killed, nothing left behind");
+            drop(cluster); // kills the workers, then removes the namespaces
+            say("stopped by a signal: workers killed, nothing left behind");
+            return Ok(ExitCode::from(130));
         }
         for p in books
             .peers
@@ -149,14 +157,8 @@ fn main() -> anyhow::Result<()> {
             }
         }
         books.next_event(&events);
-        let now = Instant::now();
-        books.lose_the_silent(deadline, now);
-        let alive = books.peers.values().any(|p| p.state == State::Alive);
-        let all_gone = books.peers.values().all(|p| p.state == State::Gone);
-        let all_here = books.peers.len() >= args.workers || cluster.workers.running() == 0;
-        if alive {
-            last_alive = now;
-        } else if args.workers > 0 && all_here && (all_gone || now - last_alive > 4 * deadline) {
+        books.lose_the_silent(deadline, Instant::now());
+        if books.all_lost(args.workers, cluster.workers.running(), deadline) {
             let left = chunks.len() - books.done.len();
             bail!(
                 "all workers lost, {left} of {} chunks not done",
@@ -173,7 +175,8 @@ fn main() -> anyhow::Result<()> {
         let _ = send(&mut p.writer, &ToWorker::Done);
     }
     let until = Instant::now() + deadline + Duration::from_secs(10);
-    while books.peers.values().any(|p| p.state == State::Alive) && Instant::now() < until {
+    let waiting = |books: &Books| books.peers.values().any(|p| p.state == State::Alive);
+    while waiting(&books) && Instant::now() < until && !shutdown.is_triggered() {
         books.next_event(&events);
     }
     let report = dw::Report {
@@ -181,7 +184,7 @@ fn main() -> anyhow::Result<()> {
         workers: books.peers.values().map(|p| p.did.clone()).collect(),
         sum: books.done.values().sum(),
         sequential: dw::sequential(&chunks),
-        redone: books.lost.len(),
+        redone: books.redone as usize,
         workers_lost: books.workers_lost.len(),
         late_duplicates: books.late_duplicates,
         refused: books.refused,
@@ -195,5 +198,5 @@ fn main() -> anyhow::Result<()> {
         report.correct(),
         "the distributed sum is not the sequential one"
     );
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
