@@ -246,9 +246,30 @@ pub enum Event {
 /// bad or oversized frame closes that worker's connection only. Returns when
 /// `events`' receiver is gone.
 pub fn accept_workers(listener: TcpListener, events: Sender<Event>) {
-    for (id, stream) in listener.incoming().flatten().enumerate() {
-        let events = events.clone();
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const MAX_CONNECTIONS: usize = 256; // a hilo each: bounded
+    let open = Arc::new(AtomicUsize::new(0));
+    for (id, stream) in listener.incoming().enumerate() {
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(_) => {
+                // Out of file descriptors, say: wait instead of spinning.
+                std::thread::sleep(Duration::from_millis(100)); // sleep-ok: back off
+                continue;
+            }
+        };
+        if open.load(Ordering::Relaxed) >= MAX_CONNECTIONS {
+            let why = format!("over {MAX_CONNECTIONS} connections");
+            if events.send(Event::Gone(id, why)).is_err() {
+                return;
+            }
+            continue; // dropping `stream` closes it
+        }
+        open.fetch_add(1, Ordering::Relaxed);
+        let (events, open) = (events.clone(), Arc::clone(&open));
         std::thread::spawn(move || {
+            let _closing = Closing(open);
             let _ = stream.set_nodelay(true);
             // A worker that stops reading must not block the coordinator.
             let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
@@ -292,6 +313,15 @@ pub fn accept_workers(listener: TcpListener, events: Sender<Event>) {
             let _ = reader.get_ref().shutdown(std::net::Shutdown::Both);
             let _ = events.send(Event::Gone(id, why));
         });
+    }
+}
+
+/// Counts a connection's hilo out when it ends, however it ends.
+struct Closing(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -282,6 +282,30 @@ fn each_worker_on_its_own_network_host_and_nothing_left_behind() {
     assert_nothing_left(run.get("netns_tag"), &worker_pids(&run.stdout));
 }
 
+/// A worker's namespace reaches only the run's own subnet: one route, its
+/// /24 on the bridge, no default route; and the whole network goes on drop.
+#[test]
+fn a_worker_namespace_has_no_way_out_but_the_bridge() {
+    let _one_at_a_time = NETNS.lock().unwrap_or_else(|e| e.into_inner());
+    if !is_root() {
+        return;
+    }
+    let net = examples_sockets::netns::Network::create(1).unwrap();
+    let tag = net.tag();
+    let routes = Command::new("ip")
+        .args(["-n", &net.namespace(0), "-4", "route", "show"])
+        .output()
+        .unwrap();
+    let routes = String::from_utf8_lossy(&routes.stdout).to_string();
+    let coordinator = net.coordinator_ip().octets();
+    let subnet = format!("10.213.{}.0/24", coordinator[2]);
+    assert_eq!(routes.lines().count(), 1, "{routes}");
+    assert!(routes.starts_with(&subnet), "{routes}");
+    assert!(!routes.contains("default"), "{routes}");
+    drop(net);
+    assert_nothing_left(&tag, &[]);
+}
+
 #[test]
 fn a_failed_netns_run_leaves_nothing_behind() {
     let _one_at_a_time = NETNS.lock().unwrap_or_else(|e| e.into_inner());
