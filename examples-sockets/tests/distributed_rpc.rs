@@ -1,16 +1,21 @@
 //! distributed_rpc: over tarpc the distributed sum equals the sequential one
 //! whether a worker is killed, stopped for good, or comes back late (its reply
 //! dropped by tarpc, counted by served()); losing every worker is a clear
-//! error; workers started by hand join; with --hosts netns nothing is left
-//! behind (a finished run, a failed one, a Ctrl-C).
+//! error, unless workers join by hand (--workers 0: it waits for one); a
+//! connection that never says hello is refused without holding up a real
+//! worker; with --hosts netns nothing is left behind (a finished run, a failed
+//! one, a Ctrl-C or a SIGHUP while waiting or mid-run).
 
 use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use examples_sockets::distributed::{job, sequential};
 use examples_sockets::netns::leftovers;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 use shared::testing::{Run, result_lines, run};
 
 const BIN: &str = env!("CARGO_BIN_EXE_distributed_rpc");
@@ -56,7 +61,8 @@ fn a_stopped_worker_misses_its_deadline_and_its_chunk_is_redone() {
     let run = rpc(&["--fault", "stop", "--deadline-ms", "1500"]).success();
     assert_exact(&run);
     assert!(run.int("redone") >= 1, "{run}");
-    assert!(run.stdout.contains("no answer within 1500 ms"), "{run}");
+    // --deadline-ms plus the chunk's estimated work (2 ms for 20,000 numbers).
+    assert!(run.stdout.contains("lost (no reply in 1.5"), "{run}");
 }
 
 #[test]
@@ -131,8 +137,11 @@ impl Coordinator {
         }
     }
 
-    /// The first line containing `needle` (60 s at most).
+    /// The first line containing `needle`, seen already or within 60 s.
     fn wait_for(&mut self, needle: &str) -> String {
+        if let Some(line) = self.seen.iter().find(|l| l.contains(needle)) {
+            return line.clone();
+        }
         let until = Instant::now() + Duration::from_secs(60);
         while let Some(left) = until.checked_duration_since(Instant::now()) {
             let Ok(line) = self.lines.recv_timeout(left) else {
@@ -151,6 +160,11 @@ impl Coordinator {
         let line = self.wait_for("--connect ");
         let addr = line.rsplit("--connect ").next().unwrap().trim();
         (addr.to_string(), tag_in(&line).to_string())
+    }
+
+    /// Sends `signal` to the coordinator.
+    fn signal(&self, signal: Signal) {
+        kill(Pid::from_raw(self.child.0.id() as i32), signal).unwrap();
     }
 
     /// Waits (120 s at most) for the exit; the exit code and all of stdout.
@@ -203,6 +217,60 @@ fn workers_started_by_hand_join_and_finish_the_job() {
     let expected = sequential(&job(6, 20_000)).to_string();
     assert_eq!(results["sum"], expected, "{out}");
     assert!(out.contains("hand-"), "{out}");
+}
+
+/// A worker started by hand, with its output discarded.
+fn hand_worker(addr: &str, name: &str, extra: &[&str]) -> Reaped {
+    let mut worker = Command::new(BIN);
+    worker.args(["--connect", addr, "--name", name]).args(extra);
+    Reaped(worker.stdout(Stdio::null()).spawn().unwrap())
+}
+
+#[test]
+fn a_silent_connection_is_refused_and_holds_up_no_one() {
+    let started = Instant::now();
+    let mut coordinator = Coordinator::start(&[
+        "--workers",
+        "0",
+        "--chunks",
+        "6",
+        "--n",
+        "20000",
+        "--deadline-ms",
+        "2000",
+    ]);
+    let (addr, _) = coordinator.address_and_tag();
+    // Connects first, then says nothing: its hello call can only time out.
+    let _silent = TcpStream::connect(&addr).unwrap();
+    // A real worker joins at once (not 10 s later), then stops itself halfway
+    // through its first chunk: lost, and with --workers 0 the job waits.
+    let _stopped = hand_worker(&addr, "hand-a", &["--fail", "stop"]);
+    coordinator.wait_for("joined from");
+    let early = coordinator.seen.join("\n");
+    assert!(
+        !early.contains("refused"),
+        "a join waited for the silent one:\n{early}"
+    );
+    coordinator.wait_for("waiting for a worker to join");
+    // The silent connection's hello ends at tarpc's 10 s deadline: refused.
+    coordinator.wait_for("refused: no hello within 10 s");
+    let _late = hand_worker(&addr, "hand-b", &[]);
+    let (code, out) = coordinator.finish();
+    assert_eq!(code, Some(0), "{out}");
+    let results = result_lines(&out);
+    assert_eq!(results["correct"], "true", "{out}");
+    assert_eq!(
+        results["sum"],
+        sequential(&job(6, 20_000)).to_string(),
+        "{out}"
+    );
+    assert_eq!(results["refused"], "1", "{out}");
+    assert_eq!(results["workers_lost"], "1", "{out}");
+    assert!(out.contains("hand-b"), "{out}");
+    eprintln!(
+        "silent connection test: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 // --- separate network hosts: CI runs as root; elsewhere, the clear refusal ---
@@ -270,9 +338,54 @@ fn ctrl_c_while_waiting_for_workers_leaves_nothing_behind() {
         !leftovers(&tag).is_empty(),
         "the bridge should exist mid-run"
     );
-    let pid = nix::unistd::Pid::from_raw(coordinator.child.0.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    coordinator.signal(Signal::SIGINT);
     let (code, out) = coordinator.finish();
     assert!(code.is_some_and(|c| c != 0), "{code:?}\n{out}");
     assert_nothing_left(&tag, &[]);
+}
+
+/// A signal while the workers compute (one chunk takes ms, the job minutes):
+/// exit 130 soon after, no namespace or link left, no worker alive.
+#[cfg(unix)]
+fn stopped_mid_run_leaves_nothing_behind(signal: Signal) {
+    if !is_root() {
+        return eprintln!("skipped: --hosts netns needs root");
+    }
+    let _one_at_a_time = NETNS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut coordinator = Coordinator::start(&[
+        "--hosts",
+        "netns",
+        "--workers",
+        "2",
+        "--chunks",
+        "10000",
+        "--n",
+        "10000000",
+        "--deadline-ms",
+        "5000",
+    ]);
+    let (_, tag) = coordinator.address_and_tag();
+    coordinator.wait_for(" = "); // a chunk answered: the workers are at work
+    let pids = worker_pids(&coordinator.seen.join("\n"));
+    assert_eq!(pids.len(), 2, "{}", coordinator.seen.join("\n"));
+    let sent = Instant::now();
+    coordinator.signal(signal);
+    let (code, out) = coordinator.finish();
+    let took = sent.elapsed();
+    assert_eq!(code, Some(130), "{out}");
+    assert!(took < Duration::from_secs(30), "{took:?} to stop\n{out}");
+    assert_nothing_left(&tag, &pids);
+    eprintln!("{signal:?} mid-run: stopped and cleaned up in {took:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_mid_run_leaves_nothing_behind() {
+    stopped_mid_run_leaves_nothing_behind(Signal::SIGINT);
+}
+
+#[cfg(unix)]
+#[test]
+fn sighup_mid_run_leaves_nothing_behind() {
+    stopped_mid_run_leaves_nothing_behind(Signal::SIGHUP);
 }
