@@ -6,37 +6,23 @@
 //! worker; with --hosts netns nothing is left behind (a finished run, a failed
 //! one, a Ctrl-C or a SIGHUP while waiting or mid-run).
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, mpsc};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use examples_sockets::distributed::{job, sequential};
 use examples_sockets::netns::leftovers;
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
-use shared::testing::{Run, result_lines, run};
+use nix::sys::signal::Signal;
+use shared::testing::{Run, result_lines};
+
+mod cluster;
+use cluster::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_distributed_rpc");
-const SMALL: [&str; 4] = ["--chunks", "6", "--n", "20000"];
 
+/// The small job, with `extra` flags (see `cluster::small`).
 fn rpc(extra: &[&str]) -> Run {
-    let mut args: Vec<&str> = SMALL.iter().chain(extra).copied().collect();
-    // A generous deadline unless the test is about the deadline: a healthy
-    // worker on a loaded machine must not be taken for a lost one.
-    if !extra.contains(&"--deadline-ms") {
-        args.extend(["--deadline-ms", "5000"]);
-    }
-    run(BIN, &args)
-}
-
-/// Correct, and equal to the sum this test computes itself.
-fn assert_exact(run: &Run) {
-    assert_eq!(run.get("correct"), "true", "{run}");
-    let expected = sequential(&job(6, 20_000));
-    assert_eq!(run.int("sum") as u64, expected, "{run}");
-    assert_eq!(run.int("sum_sequential") as u64, expected, "{run}");
+    small(BIN, extra)
 }
 
 #[test]
@@ -96,111 +82,21 @@ fn losing_every_worker_is_a_clear_error() {
     assert!(!run.stderr.contains("panicked"), "{run}");
 }
 
-/// A child process killed and reaped on drop, whatever the test did.
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A coordinator whose stdout is read line by line on a hilo.
-struct Coordinator {
-    child: Reaped,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Coordinator {
-    fn start(args: &[&str]) -> Coordinator {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stdout.lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let child = Reaped(child);
-        Coordinator {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The first line containing `needle`, seen already or within 60 s.
-    fn wait_for(&mut self, needle: &str) -> String {
-        if let Some(line) = self.seen.iter().find(|l| l.contains(needle)) {
-            return line.clone();
-        }
-        let until = Instant::now() + Duration::from_secs(60);
-        while let Some(left) = until.checked_duration_since(Instant::now()) {
-            let Ok(line) = self.lines.recv_timeout(left) else {
-                break;
-            };
-            self.seen.push(line.clone());
-            if line.contains(needle) {
-                return line;
-            }
-        }
-        panic!("no line with {needle:?} in 60 s:\n{}", self.seen.join("\n"));
-    }
-
-    /// The address workers join, and the netns tag, from its first line.
-    fn address_and_tag(&mut self) -> (String, String) {
-        let line = self.wait_for("--connect ");
-        let addr = line.rsplit("--connect ").next().unwrap().trim();
-        (addr.to_string(), tag_in(&line).to_string())
-    }
-
-    /// Sends `signal` to the coordinator.
-    fn signal(&self, signal: Signal) {
-        kill(Pid::from_raw(self.child.0.id() as i32), signal).unwrap();
-    }
-
-    /// Waits (120 s at most) for the exit; the exit code and all of stdout.
-    fn finish(&mut self) -> (Option<i32>, String) {
-        let until = Instant::now() + Duration::from_secs(120);
-        let status = loop {
-            if let Some(status) = self.child.0.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < until, "still running after 120 s");
-            std::thread::sleep(Duration::from_millis(20)); // sleep-ok: polling an exit with a deadline
-        };
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
-            self.seen.push(line);
-        }
-        (status.code(), self.seen.join("\n"))
-    }
-}
-
-fn tag_in(text: &str) -> &str {
-    let after = text.split("(netns: ").nth(1).expect("a (netns: TAG) line");
-    after.split(')').next().unwrap()
-}
-
 #[test]
 fn workers_started_by_hand_join_and_finish_the_job() {
-    let mut coordinator = Coordinator::start(&[
-        "--workers",
-        "0",
-        "--chunks",
-        "6",
-        "--n",
-        "20000",
-        "--deadline-ms",
-        "5000",
-    ]);
+    let mut coordinator = Coordinator::start(
+        BIN,
+        &[
+            "--workers",
+            "0",
+            "--chunks",
+            "6",
+            "--n",
+            "20000",
+            "--deadline-ms",
+            "5000",
+        ],
+    );
     let (addr, _) = coordinator.address_and_tag();
     let _hands: Vec<Reaped> = ["hand-a", "hand-b"]
         .iter()
@@ -229,16 +125,19 @@ fn hand_worker(addr: &str, name: &str, extra: &[&str]) -> Reaped {
 #[test]
 fn a_silent_connection_is_refused_and_holds_up_no_one() {
     let started = Instant::now();
-    let mut coordinator = Coordinator::start(&[
-        "--workers",
-        "0",
-        "--chunks",
-        "6",
-        "--n",
-        "20000",
-        "--deadline-ms",
-        "2000",
-    ]);
+    let mut coordinator = Coordinator::start(
+        BIN,
+        &[
+            "--workers",
+            "0",
+            "--chunks",
+            "6",
+            "--n",
+            "20000",
+            "--deadline-ms",
+            "2000",
+        ],
+    );
     let (addr, _) = coordinator.address_and_tag();
     // Connects first, then says nothing: its hello call can only time out.
     let _silent = TcpStream::connect(&addr).unwrap();
@@ -275,32 +174,6 @@ fn a_silent_connection_is_refused_and_holds_up_no_one() {
 
 // --- separate network hosts: CI runs as root; elsewhere, the clear refusal ---
 
-static NETNS: Mutex<()> = Mutex::new(());
-
-fn is_root() -> bool {
-    nix::unistd::geteuid().is_root()
-}
-
-/// The pids of "joined from ... (pid N)" lines: the run's workers.
-fn worker_pids(out: &str) -> Vec<u32> {
-    out.lines()
-        .filter(|l| l.contains("joined from"))
-        .filter_map(|l| l.split("(pid ").nth(1)?.split(')').next()?.parse().ok())
-        .collect()
-}
-
-fn assert_nothing_left(tag: &str, pids: &[u32]) {
-    assert!(tag.starts_with("cdw"), "tag {tag:?}");
-    let left = leftovers(tag);
-    assert!(left.is_empty(), "left behind: {left:?}");
-    for pid in pids {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let state = stat.rsplit(") ").next().unwrap_or("").chars().next();
-        let gone = matches!(state, None | Some('Z'));
-        assert!(gone, "worker {pid} still alive: {stat}");
-    }
-}
-
 #[test]
 fn each_worker_on_its_own_network_host_and_nothing_left_behind() {
     let _one_at_a_time = NETNS.lock().unwrap_or_else(|e| e.into_inner());
@@ -328,7 +201,7 @@ fn each_worker_on_its_own_network_host_and_nothing_left_behind() {
 #[test]
 fn ctrl_c_while_waiting_for_workers_leaves_nothing_behind() {
     let _one_at_a_time = NETNS.lock().unwrap_or_else(|e| e.into_inner());
-    let mut coordinator = Coordinator::start(&["--hosts", "netns", "--workers", "0"]);
+    let mut coordinator = Coordinator::start(BIN, &["--hosts", "netns", "--workers", "0"]);
     if !is_root() {
         let (code, _) = coordinator.finish();
         return assert_eq!(code, Some(1));
@@ -344,48 +217,14 @@ fn ctrl_c_while_waiting_for_workers_leaves_nothing_behind() {
     assert_nothing_left(&tag, &[]);
 }
 
-/// A signal while the workers compute (one chunk takes ms, the job minutes):
-/// exit 130 soon after, no namespace or link left, no worker alive.
-#[cfg(unix)]
-fn stopped_mid_run_leaves_nothing_behind(signal: Signal) {
-    if !is_root() {
-        return eprintln!("skipped: --hosts netns needs root");
-    }
-    let _one_at_a_time = NETNS.lock().unwrap_or_else(|e| e.into_inner());
-    let mut coordinator = Coordinator::start(&[
-        "--hosts",
-        "netns",
-        "--workers",
-        "2",
-        "--chunks",
-        "10000",
-        "--n",
-        "10000000",
-        "--deadline-ms",
-        "5000",
-    ]);
-    let (_, tag) = coordinator.address_and_tag();
-    coordinator.wait_for(" = "); // a chunk answered: the workers are at work
-    let pids = worker_pids(&coordinator.seen.join("\n"));
-    assert_eq!(pids.len(), 2, "{}", coordinator.seen.join("\n"));
-    let sent = Instant::now();
-    coordinator.signal(signal);
-    let (code, out) = coordinator.finish();
-    let took = sent.elapsed();
-    assert_eq!(code, Some(130), "{out}");
-    assert!(took < Duration::from_secs(30), "{took:?} to stop\n{out}");
-    assert_nothing_left(&tag, &pids);
-    eprintln!("{signal:?} mid-run: stopped and cleaned up in {took:?}");
-}
-
 #[cfg(unix)]
 #[test]
 fn ctrl_c_mid_run_leaves_nothing_behind() {
-    stopped_mid_run_leaves_nothing_behind(Signal::SIGINT);
+    stopped_mid_run_leaves_nothing_behind(BIN, Signal::SIGINT);
 }
 
 #[cfg(unix)]
 #[test]
 fn sighup_mid_run_leaves_nothing_behind() {
-    stopped_mid_run_leaves_nothing_behind(Signal::SIGHUP);
+    stopped_mid_run_leaves_nothing_behind(BIN, Signal::SIGHUP);
 }

@@ -3,34 +3,21 @@
 //! only their connection; a worker started by hand joins; with --hosts netns
 //! nothing is left behind (a finished run, a failed one, a Ctrl-C).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, mpsc};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use examples_sockets::distributed::{job, sequential};
-use shared::testing::{Run, run};
+use shared::testing::Run;
+
+mod cluster;
+use cluster::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_distributed_work");
-const SMALL: [&str; 4] = ["--chunks", "6", "--n", "20000"];
 
+/// The small job, with `extra` flags (see `cluster::small`).
 fn work(extra: &[&str]) -> Run {
-    let mut args: Vec<&str> = SMALL.iter().chain(extra).copied().collect();
-    // A generous deadline unless the test is about the deadline: a healthy
-    // worker on a loaded machine must not be taken for a lost one.
-    if !extra.contains(&"--deadline-ms") {
-        args.extend(["--deadline-ms", "5000"]);
-    }
-    run(BIN, &args)
-}
-
-/// Correct, and equal to the sum this test computes itself.
-fn assert_exact(run: &Run) {
-    assert_eq!(run.get("correct"), "true", "{run}");
-    let expected = sequential(&job(6, 20_000));
-    assert_eq!(run.int("sum") as u64, expected, "{run}");
-    assert_eq!(run.int("sum_sequential") as u64, expected, "{run}");
+    small(BIN, extra)
 }
 
 #[test]
@@ -94,86 +81,6 @@ fn losing_every_worker_is_a_clear_error() {
     assert!(run.stderr.contains("one fault per worker"), "{run}");
 }
 
-/// A coordinator with --workers 0, its stdout read line by line on a hilo;
-/// killed and reaped on drop.
-struct Coordinator {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Coordinator {
-    fn start(args: &[&str]) -> Coordinator {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, lines) = mpsc::channel();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        std::thread::spawn(move || {
-            for line in stdout.lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        Coordinator {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The first line containing `needle` (30 s at most).
-    fn wait_for(&mut self, needle: &str) -> String {
-        let until = Instant::now() + Duration::from_secs(30);
-        while let Some(left) = until.checked_duration_since(Instant::now()) {
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        panic!("no line with {needle:?} in 30 s:\n{}", self.seen.join("\n"));
-    }
-
-    /// The address a worker joins (from the first line).
-    fn address(&mut self) -> String {
-        let line = self.wait_for("--connect ");
-        line.rsplit("--connect ").next().unwrap().trim().to_string()
-    }
-
-    /// Waits (60 s at most) for the exit; returns the code and the rest of stdout.
-    fn finish(&mut self) -> (Option<i32>, String) {
-        let until = Instant::now() + Duration::from_secs(60);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(
-                Instant::now() < until,
-                "coordinator still running after 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(20)); // sleep-ok: polling an exit with a deadline
-        };
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
-            self.seen.push(line);
-        }
-        (status.code(), self.seen.join("\n"))
-    }
-}
-
-impl Drop for Coordinator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn read_until_closed(stream: &mut TcpStream) -> bool {
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
@@ -191,17 +98,20 @@ fn read_until_closed(stream: &mut TcpStream) -> bool {
 
 #[test]
 fn bad_frames_close_only_their_connection_and_a_hand_started_worker_finishes() {
-    let mut coordinator = Coordinator::start(&[
-        "--workers",
-        "0",
-        "--chunks",
-        "4",
-        "--n",
-        "1000",
-        "--deadline-ms",
-        "5000",
-    ]);
-    let addr = coordinator.address();
+    let mut coordinator = Coordinator::start(
+        BIN,
+        &[
+            "--workers",
+            "0",
+            "--chunks",
+            "4",
+            "--n",
+            "1000",
+            "--deadline-ms",
+            "5000",
+        ],
+    );
+    let (addr, _) = coordinator.address_and_tag();
     // 1. A frame announcing 1 GiB, before registering.
     let mut huge = TcpStream::connect(&addr).unwrap();
     huge.write_all(&(1u32 << 30).to_be_bytes()).unwrap();
@@ -239,31 +149,7 @@ fn bad_frames_close_only_their_connection_and_a_hand_started_worker_finishes() {
 
 // --- separate network hosts: CI runs as root; elsewhere, the clear refusal ---
 
-static NETNS: Mutex<()> = Mutex::new(());
-
-fn is_root() -> bool {
-    nix::unistd::geteuid().is_root()
-}
-
-fn assert_nothing_left(tag: &str, pids: &[u32]) {
-    assert!(tag.starts_with("cdw"), "tag {tag:?}");
-    let left = examples_sockets::netns::leftovers(tag);
-    assert!(left.is_empty(), "left behind: {left:?}");
-    for pid in pids {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let state = stat.rsplit(") ").next().unwrap_or("").chars().next();
-        assert!(
-            matches!(state, None | Some('Z')),
-            "worker {pid} still alive: {stat}"
-        );
-    }
-}
-
-fn worker_pids(out: &str) -> Vec<u32> {
-    out.lines()
-        .filter_map(|l| l.split("(pid ").nth(1)?.split(')').next()?.parse().ok())
-        .collect()
-}
+// --- separate network hosts: CI runs as root; elsewhere, the clear refusal ---
 
 #[test]
 fn each_worker_on_its_own_network_host_and_nothing_left_behind() {
@@ -314,62 +200,18 @@ fn a_failed_netns_run_leaves_nothing_behind() {
     }
     let run = work(&["--hosts", "netns", "--workers", "1", "--fault", "kill"]);
     assert_eq!(run.status.code(), Some(1), "{run}");
-    let tag = run
-        .stdout
-        .split("(netns: ")
-        .nth(1)
-        .unwrap()
-        .split(')')
-        .next()
-        .unwrap();
-    assert_nothing_left(tag, &worker_pids(&run.stdout));
-}
-
-/// A long netns run, stopped by `signal` once a chunk was computed: exit
-/// 130, nothing left behind.
-#[cfg(unix)]
-fn stopped_mid_run_leaves_nothing(signal: nix::sys::signal::Signal) {
-    let _one_at_a_time = NETNS.lock().unwrap_or_else(|e| e.into_inner());
-    if !is_root() {
-        return;
-    }
-    // A job far too long to finish: it is stopped mid-way.
-    let mut coordinator = Coordinator::start(&[
-        "--hosts",
-        "netns",
-        "--workers",
-        "2",
-        "--chunks",
-        "10000",
-        "--n",
-        "10000000",
-    ]);
-    let first = coordinator.wait_for("(netns: ");
-    let tag = first
-        .split("(netns: ")
-        .nth(1)
-        .unwrap()
-        .split(')')
-        .next()
-        .unwrap()
-        .to_string();
-    coordinator.wait_for(" = "); // a chunk was computed: the run is under way
-    let pid = nix::unistd::Pid::from_raw(coordinator.child.id() as i32);
-    nix::sys::signal::kill(pid, signal).unwrap();
-    let (code, out) = coordinator.finish();
-    assert_eq!(code, Some(130), "{out}");
-    assert_nothing_left(&tag, &worker_pids(&out));
+    assert_nothing_left(tag_in(&run.stdout), &worker_pids(&run.stdout));
 }
 
 #[cfg(unix)]
 #[test]
 fn ctrl_c_in_the_middle_of_a_netns_run_leaves_nothing_behind() {
-    stopped_mid_run_leaves_nothing(nix::sys::signal::Signal::SIGINT);
+    stopped_mid_run_leaves_nothing_behind(BIN, nix::sys::signal::Signal::SIGINT);
 }
 
 /// The terminal closed (or the ssh session dropped) mid-run.
 #[cfg(unix)]
 #[test]
 fn a_hangup_in_the_middle_of_a_netns_run_leaves_nothing_behind() {
-    stopped_mid_run_leaves_nothing(nix::sys::signal::Signal::SIGHUP);
+    stopped_mid_run_leaves_nothing_behind(BIN, nix::sys::signal::Signal::SIGHUP);
 }
