@@ -9,6 +9,7 @@ the normal worker), then is stopped wherever it is.
 Run: python3 python/threads/daemon_thread.py --steps 5 --pause-ms 200
 """
 import argparse
+import sys
 import threading
 import time
 
@@ -21,9 +22,15 @@ def main():
     pause, daemon_steps = a.pause_ms / 1000, a.steps * 10
     state = {"detached": 0, "detached_finished": False, "joined": 0, "joined_finished": False}
 
+    # One write() per line: print() writes the text and the newline apart,
+    # and the daemon's line could land between main's result lines.
+    def say(text):
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
     def worker(label, steps):
         for step in range(1, steps + 1):
-            print(f"{label} worker: step {step} of {steps}", flush=True)
+            say(f"{label} worker: step {step} of {steps}")
             state[label] = step
             time.sleep(pause)
         state[f"{label}_finished"] = True
@@ -34,13 +41,13 @@ def main():
     t.start()
     t.join()
     at_exit = state["detached"]
-    print(f"main: joined; the daemon thread is at step {at_exit} of {daemon_steps}; exiting")
-    print("== result ==")
-    for k, v in [("joined_steps", state["joined"]),
-                 ("joined_finished", str(state["joined_finished"]).lower()),
-                 ("detached_wanted", daemon_steps), ("detached_steps_at_exit", at_exit),
-                 ("detached_finished", str(state["detached_finished"]).lower())]:
-        print(f"{k}: {v}", flush=True)
+    say(f"main: joined; the daemon thread is at step {at_exit} of {daemon_steps}; exiting")
+    block = "".join(f"{k}: {v}\n" for k, v in [
+        ("joined_steps", state["joined"]),
+        ("joined_finished", str(state["joined_finished"]).lower()),
+        ("detached_wanted", daemon_steps), ("detached_steps_at_exit", at_exit),
+        ("detached_finished", str(state["detached_finished"]).lower())])
+    say("== result ==\n" + block.rstrip("\n"))  # one write: the daemon may still print
 
 
 if __name__ == "__main__":

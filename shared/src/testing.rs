@@ -131,15 +131,23 @@ pub fn run_command(command: &mut Command, deadline: Duration) -> Run {
 }
 
 /// The `key: value` lines after the last `== result ==` line of `stdout`.
+/// A key is lower-case letters, digits and `_` (STYLE.md); any other line
+/// is not a result, e.g. a detached hilo still printing
+/// `[ 30.5 ms] ... | detached worker: step 4` while the process exits.
 pub fn result_lines(stdout: &str) -> BTreeMap<String, String> {
     let Some(at) = stdout.rfind("== result ==") else {
         return BTreeMap::new();
+    };
+    let is_key = |key: &str| {
+        !key.is_empty()
+            && (key.chars()).all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     };
     stdout[at..]
         .lines()
         .skip(1)
         .filter_map(|line| line.split_once(": "))
-        .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
+        .filter(|(key, _)| is_key(key))
+        .map(|(key, value)| (key.to_string(), value.trim().to_string()))
         .collect()
 }
 
@@ -387,6 +395,16 @@ fn numeric_flags(help: &str) -> Vec<NumericFlag> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn result_lines_are_only_keys() {
+        let out = "x: 1\n== result ==\nlost: 0\n[ 3.2 ms] pid 7 demonio | detached worker: step 4\n\
+                   detached worker: step 5 of 30\nspeedup_2: 1.9\n";
+        let results = result_lines(out);
+        assert_eq!(results.len(), 2, "{results:?}");
+        assert_eq!(results["lost"], "0");
+        assert_eq!(results["speedup_2"], "1.9");
+    }
 
     #[cfg(unix)]
     #[test]
