@@ -285,6 +285,15 @@ pub fn accept_workers(listener: TcpListener, events: Sender<Event>) {
                 Ok(_) => {
                     return drop(events.send(Event::Gone(id, format!("{peer} sent no Register"))));
                 }
+                Err(MessageError::Frame(FrameError::Io(e)))
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    let why = format!("{peer} sent no Register within 5 s");
+                    return drop(events.send(Event::Gone(id, why)));
+                }
                 Err(e) => return drop(events.send(Event::Gone(id, format!("{peer}: {e}")))),
             };
             // From here, silence is judged by the heartbeats, not by a timeout.

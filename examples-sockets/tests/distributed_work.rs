@@ -112,6 +112,8 @@ fn bad_frames_close_only_their_connection_and_a_hand_started_worker_finishes() {
         ],
     );
     let (addr, _) = coordinator.address_and_tag();
+    // 0. A connection that says nothing (refused after 5 s): it holds no one up.
+    let _silent = TcpStream::connect(&addr).unwrap();
     // 1. A frame announcing 1 GiB, before registering.
     let mut huge = TcpStream::connect(&addr).unwrap();
     huge.write_all(&(1u32 << 30).to_be_bytes()).unwrap();
@@ -143,7 +145,8 @@ fn bad_frames_close_only_their_connection_and_a_hand_started_worker_finishes() {
     assert_eq!(code, Some(0), "{out}");
     let results = shared::testing::result_lines(&out);
     assert_eq!(results["correct"], "true", "{out}");
-    assert_eq!(results["refused"], "1", "{out}");
+    // The oversized frame; the silent one too if the run outlasted its 5 s.
+    assert!(results["refused"].parse::<u32>().unwrap() >= 1, "{out}");
     assert!(out.contains("by-hand"), "{out}");
 }
 
