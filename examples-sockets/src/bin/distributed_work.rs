@@ -61,7 +61,8 @@ fn worker(
     deadline: Duration,
     fail: Option<Fault>,
 ) -> anyhow::Result<()> {
-    let stream = dw::connect_within(addr, Duration::from_secs(10)).context(addr)?;
+    let stream = dw::connect_within(addr, Duration::from_secs(10))
+        .with_context(|| format!("cannot join the coordinator at {addr} (retried for 10 s)"))?;
     let writer = Arc::new(Mutex::new(stream.try_clone()?));
     let pid = std::process::id();
     send(
