@@ -10,12 +10,11 @@
 //! pick of its formats), the message enum, replies matched to calls, and a
 //! deadline per call (`ctx.deadline`) that travels with it: past it the
 //! worker's tarpc drops the reply (`served()` counts them). A deadline is not a
-//! heartbeat: it bounds the whole call, work included, so a chunk slower than
-//! it looks like a lost worker; only a heartbeat (distributed_work's) tells
-//! slow from dead, so here the deadline grows with the chunk. Still ours: a
-//! failed call (connection gone: killed; past the deadline: silent) puts its
-//! chunk back at the front of the queue, and its worker gets no more work.
-//! Workers dial the coordinator (one behind NAT can join), then serve its calls.
+//! heartbeat: it bounds the work too, so a slow chunk looks like a lost worker
+//! (only distributed_work's heartbeat tells slow from dead); it grows with the
+//! chunk here. Still ours: a failed call (connection gone: killed; past the
+//! deadline: silent) puts its chunk back at the front, and its worker gets no
+//! more work. Workers dial the coordinator, then serve its calls.
 //!
 //! Run: cargo run -p examples-sockets --bin distributed_rpc -- --workers 4 --fault kill --fault late
 //!      distributed_rpc --workers 0 --bind 0.0.0.0:7100   (then, on other machines:)
@@ -154,7 +153,8 @@ async fn distribute(
                 let (id, name) = (chunk.id as usize, peers[w].did.name.clone());
                 let why = match result {
                     Ok(sum) => {
-                        (peers[w].idle, peers[w].replies) = (true, peers[w].replies + 1);
+                        peers[w].idle = true;
+                        peers[w].replies += 1;
                         if sums[id].is_some() { continue } // the first answer counts
                         sums[id] = Some(sum);
                         let again = peers.iter().any(|p| p.lost == Some(chunk.id));
@@ -179,7 +179,7 @@ async fn distribute(
                 };
                 timeline.record(&name, Kind::Lost, start, Instant::now());
                 say_as(&name, format!("lost ({why}) with chunk {id}: back to the front of the queue"));
-                (peers[w].lost, redone) = (Some(chunk.id), redone + 1);
+                (peers[w].lost, redone) = (Some(chunk.id), redone + 1); // it stays not idle
                 pending.push_front(chunk);
                 if peers.iter().all(|p| p.lost.is_some()) {
                     ensure!(args.workers == 0, "all workers lost, {} chunks not done", pending.len());
@@ -212,7 +212,7 @@ async fn distribute(
                 // Only a worker we started has a fault we know of, and a pid we may signal.
                 let ours = ours.contains(&(name.clone(), pid));
                 let i = name.strip_prefix('w').and_then(|i| i.parse().ok()).filter(|_| ours);
-                let (did, fault) = (Did { name, pid, from, chunks: vec![] }, i.and_then(|i| args.fault_of(i)));
+                let (fault, did) = (i.and_then(|i| args.fault_of(i)), Did { name, pid, from, chunks: vec![] });
                 peers.push(Peer { did, client, fault, idle: true, lost: None, replies: 0 });
             }
             () = tokio::time::sleep_until(join_by), if started.is_none() && args.workers > 0 => {
